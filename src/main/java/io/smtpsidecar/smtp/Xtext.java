@@ -65,16 +65,8 @@ public final class Xtext {
         return c >= 0x21 && c <= 0x7e && c != '+' && c != '=';
     }
 
+    /** Character.digit also takes non-ASCII digits, which are not hex in xtext. */
     private static int hexValue(char c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
+        return c < 0x80 ? Character.digit(c, 16) : -1;
     }
 }
