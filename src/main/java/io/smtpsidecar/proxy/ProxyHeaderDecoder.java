@@ -1,0 +1,165 @@
+package io.smtpsidecar.proxy;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Strict, incremental decoder for one PROXY protocol v1 or v2 header at the very start of a connection.
+ *
+ * <p>Feed bytes as they arrive; the decoder answers {@link DecodeResult.NeedMore} while the bytes so far can still
+ * begin a valid header, and decides at the first byte that cannot (the verdict does not depend on how the bytes
+ * were split into reads). Exactly one header is read; whatever follows it is handed back untouched in
+ * {@link DecodeResult.Decoded#rest()} and never parsed, so a later {@code PROXY} line stays SMTP data.
+ *
+ * <p>Choices where the specification leaves room:
+ * <ul>
+ *   <li>v1 {@code UNKNOWN} is accepted in the short form and with any printable text before the CRLF, as a local
+ *       header. A line is refused as soon as its CRLF can no longer end within 107 bytes: at the latest when 106
+ *       bytes have come without a CR, earlier for a TCP line whose remaining fields cannot fit. A CR must be
+ *       followed by LF, and a lone LF is refused.</li>
+ *   <li>v2 {@code LOCAL} skips the announced bytes without looking at the family byte or the TLVs. v2
+ *       {@code PROXY} with {@code AF_UNSPEC} (0x00) is accepted as a local header, its bytes skipped.</li>
+ *   <li>v2 {@code PROXY} over UDP (0x12, 0x22) or AF_UNIX (0x31, 0x32) is refused: this is a TCP service, and a
+ *       relayed datagram or UNIX-socket peer has no client address to hand on.</li>
+ *   <li>A v2 header longer than {@code maxHeaderBytes} is refused as soon as its 16 fixed bytes are in, before the
+ *       body is buffered. TLV lengths (and those of PP2_TYPE_SSL sub-TLVs) must stay inside their container, and a
+ *       PP2_TYPE_CRC32C value is verified.</li>
+ * </ul>
+ *
+ * <p>When the header fails, {@link DecodeResult.Invalid#pending()} holds the input after the part taken as the
+ * failed header, so that a refusal mode can tell whether the peer talked early: with the full v2 signature and at
+ * least 16 bytes, that part is {@code min(16 + len, maxHeaderBytes, buffered)} bytes; with the signature but fewer
+ * than 16 bytes, everything buffered; otherwise up to and including the first LF among the first 107 bytes, or the
+ * first 107 bytes when there is none. The part is measured over everything buffered, including the whole chunk
+ * whose byte decided the failure.
+ *
+ * <p>Memory stays below {@code max(107, maxHeaderBytes)} bytes plus the chunk being fed. An instance serves one
+ * connection and is not thread-safe; after it has returned {@code Decoded} or {@code Invalid} it is finished and
+ * refuses further calls.
+ */
+public final class ProxyHeaderDecoder {
+    /** Longest v1 line, CRLF included. */
+    public static final int V1_MAX_LENGTH = 107;
+    /** Smallest allowed cap: the spec's guarantee that a header fits in 536 bytes. */
+    public static final int MIN_MAX_HEADER = 536;
+    /** Largest possible v2 header. */
+    public static final int MAX_MAX_HEADER = 16 + 65535;
+    public static final int DEFAULT_MAX_HEADER = 4096;
+
+    /** How many leading bytes an {@link DecodeResult.Invalid} carries for logging. */
+    static final int HEAD_BYTES = 64;
+    private static final DecodeResult NEED_MORE = new DecodeResult.NeedMore();
+
+    private final int maxHeaderBytes;
+    private byte[] buffer = new byte[128];
+    private int count;
+    private boolean finished;
+
+    /**
+     * @param maxHeaderBytes the largest accepted v2 header (16 + len), between {@link #MIN_MAX_HEADER} and
+     *                       {@link #MAX_MAX_HEADER}
+     */
+    public ProxyHeaderDecoder(int maxHeaderBytes) {
+        if (maxHeaderBytes < MIN_MAX_HEADER || maxHeaderBytes > MAX_MAX_HEADER) {
+            throw new IllegalArgumentException("maxHeaderBytes must be " + MIN_MAX_HEADER + ".." + MAX_MAX_HEADER
+                    + ", got " + maxHeaderBytes);
+        }
+        this.maxHeaderBytes = maxHeaderBytes;
+    }
+
+    public DecodeResult feed(byte[] chunk) {
+        return feed(chunk, 0, chunk.length);
+    }
+
+    /**
+     * Adds {@code length} bytes of {@code chunk} from {@code offset} and decides on everything received so far.
+     *
+     * @throws IllegalStateException when a previous call already returned {@code Decoded} or {@code Invalid}
+     */
+    public DecodeResult feed(byte[] chunk, int offset, int length) {
+        Objects.checkFromIndexSize(offset, length, chunk.length);
+        ensureOpen();
+        int before = count;
+        append(chunk, offset, length);
+        int n = before + 1;
+        while (n <= count) {
+            Step step = evaluate(n);
+            if (step instanceof Step.Wait wait) {
+                n = Math.max(n + 1, wait.next());
+            } else if (step instanceof Step.Done done) {
+                byte[] rest = Arrays.copyOfRange(buffer, done.header().length(), count);
+                finish();
+                return new DecodeResult.Decoded(done.header(), rest);
+            } else {
+                return fail(((Step.Fail) step).reason());
+            }
+        }
+        return NEED_MORE;
+    }
+
+    /**
+     * Gives up on a header that did not complete before the caller's deadline.
+     *
+     * @throws IllegalStateException when a previous call already returned {@code Decoded} or {@code Invalid}
+     */
+    public DecodeResult.Invalid timeout() {
+        ensureOpen();
+        return fail("timeout: no complete PROXY protocol header after " + count + " bytes");
+    }
+
+    private Step evaluate(int n) {
+        return switch (buffer[0]) {
+            case 'P' -> V1Parser.evaluate(buffer, n);
+            case 0x0D -> V2Parser.evaluate(buffer, n, maxHeaderBytes);
+            default -> new Step.Fail("not a PROXY protocol header");
+        };
+    }
+
+    private DecodeResult.Invalid fail(String reason) {
+        byte[] head = Arrays.copyOf(buffer, Math.min(count, HEAD_BYTES));
+        byte[] pending = Arrays.copyOfRange(buffer, swallowed(), count);
+        finish();
+        return new DecodeResult.Invalid(reason, head, pending);
+    }
+
+    /** How many leading buffered bytes count as the failed header (see the class comment). */
+    private int swallowed() {
+        if (V2Parser.hasSignature(buffer, count)) {
+            if (count < V2Parser.FIXED_LENGTH) {
+                return count;
+            }
+            int announced = V2Parser.FIXED_LENGTH + V2Parser.declaredLength(buffer);
+            return Math.min(Math.min(announced, maxHeaderBytes), count);
+        }
+        int scan = Math.min(count, V1_MAX_LENGTH);
+        for (int i = 0; i < scan; i++) {
+            if (buffer[i] == '\n') {
+                return i + 1;
+            }
+        }
+        return scan;
+    }
+
+    private void append(byte[] chunk, int offset, int length) {
+        if (count + length > buffer.length) {
+            // grow geometrically up to the cap, but never keep more room than this chunk needs beyond it
+            int grown = Math.min(2 * buffer.length, Math.max(V1_MAX_LENGTH, maxHeaderBytes));
+            buffer = Arrays.copyOf(buffer, Math.max(count + length, grown));
+        }
+        System.arraycopy(chunk, offset, buffer, count, length);
+        count += length;
+    }
+
+    private void ensureOpen() {
+        if (finished) {
+            throw new IllegalStateException("the PROXY header decoder has already decided");
+        }
+    }
+
+    private void finish() {
+        finished = true;
+        // a refused peer may have sent a large chunk; do not keep it alive with the decoder
+        buffer = new byte[0];
+        count = 0;
+    }
+}
