@@ -1,0 +1,51 @@
+package io.smtpsidecar.config;
+
+import java.util.List;
+import java.util.Locale;
+
+/** Every configuration key, with the environment variable names that override it. */
+public final class ConfigKeys {
+    public static final String LISTEN_HOST = "listen.host";
+    public static final String LISTEN_PORT = "listen.port";
+    public static final String REQUIRED_HOSTS = "proxy.requiredHosts";
+    public static final String HEADER_TIMEOUT = "proxy.headerTimeout";
+    public static final String MAX_HEADER_BYTES = "proxy.maxHeaderBytes";
+    public static final String BACKEND_HOST = "backend.host";
+    public static final String BACKEND_PORT = "backend.port";
+    public static final String BACKEND_CONNECT_TIMEOUT = "backend.connectTimeout";
+    public static final String BACKEND_GREETING_TIMEOUT = "backend.greetingTimeout";
+    public static final String BACKEND_HANDSHAKE = "backend.handshake";
+    public static final String SMTP_HOSTNAME = "smtp.hostname";
+    public static final String SMTP_BANNER = "smtp.banner";
+    public static final String REFUSAL_MAX_COMMANDS = "smtp.refusalMaxCommands";
+    public static final String REFUSAL_IDLE_TIMEOUT = "smtp.refusalIdleTimeout";
+    public static final String DNS_REVERSE_LOOKUP = "dns.reverseLookup";
+    public static final String DNS_SERVERS = "dns.servers";
+    public static final String DNS_TIMEOUT = "dns.timeout";
+    public static final String DNS_CACHE_SIZE = "dns.cacheSize";
+    public static final String DNS_CACHE_TTL = "dns.cacheTtl";
+
+    public static final List<String> ALL = List.of(
+        LISTEN_HOST, LISTEN_PORT,
+        REQUIRED_HOSTS, HEADER_TIMEOUT, MAX_HEADER_BYTES,
+        BACKEND_HOST, BACKEND_PORT, BACKEND_CONNECT_TIMEOUT, BACKEND_GREETING_TIMEOUT, BACKEND_HANDSHAKE,
+        SMTP_HOSTNAME, SMTP_BANNER, REFUSAL_MAX_COMMANDS, REFUSAL_IDLE_TIMEOUT,
+        DNS_REVERSE_LOOKUP, DNS_SERVERS, DNS_TIMEOUT, DNS_CACHE_SIZE, DNS_CACHE_TTL);
+
+    public static final String ENV_PREFIX = "SIDECAR_";
+
+    private ConfigKeys() {
+    }
+
+    /**
+     * The environment names of a key: the path upper-cased with dots as underscores
+     * ({@code SIDECAR_PROXY_HEADERTIMEOUT}), and the same with camel-case words split
+     * ({@code SIDECAR_PROXY_HEADER_TIMEOUT}).
+     */
+    public static List<String> envNames(String key) {
+        String plain = ENV_PREFIX + key.replace('.', '_').toUpperCase(Locale.ROOT);
+        String split = ENV_PREFIX + key.replace('.', '_').replaceAll("([a-z0-9])([A-Z])", "$1_$2")
+            .toUpperCase(Locale.ROOT);
+        return plain.equals(split) ? List.of(plain) : List.of(plain, split);
+    }
+}

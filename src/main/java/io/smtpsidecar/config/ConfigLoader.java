@@ -1,0 +1,60 @@
+package io.smtpsidecar.config;
+
+import io.vertx.config.ConfigRetriever;
+import io.vertx.config.ConfigRetrieverOptions;
+import io.vertx.config.ConfigStoreOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Reads the YAML file and the {@code SIDECAR_*} environment through vertx-config and validates the result into a
+ * {@link SidecarConfig}.
+ */
+public final class ConfigLoader {
+    private final ConfigRetriever retriever;
+    private final String machineHostname;
+
+    /** @param file the YAML file, or null to run on defaults and environment only */
+    public ConfigLoader(Vertx vertx, Path file, String machineHostname) {
+        this.machineHostname = machineHostname;
+        ConfigRetrieverOptions options = new ConfigRetrieverOptions().setIncludeDefaultStores(false);
+        if (file != null) {
+            options.addStore(new ConfigStoreOptions().setType("file").setFormat("yaml")
+                .setConfig(new JsonObject().put("path", file.toAbsolutePath().toString())));
+        }
+        JsonArray envKeys = new JsonArray();
+        ConfigKeys.ALL.forEach(k -> ConfigKeys.envNames(k).forEach(envKeys::add));
+        // raw-data keeps "0025" or "3s" as strings; ConfigReader does all typing and validation
+        options.addStore(new ConfigStoreOptions().setType("env")
+            .setConfig(new JsonObject().put("keys", envKeys).put("raw-data", true)));
+        this.retriever = ConfigRetriever.create(vertx, options);
+    }
+
+    /** Reads and validates once; fails with a {@link ConfigException} or the store's own error. */
+    public Future<SidecarConfig> load() {
+        return retriever.getConfig().map(this::validate);
+    }
+
+    private SidecarConfig validate(JsonObject merged) {
+        JsonObject file = new JsonObject();
+        Map<String, String> env = new HashMap<>();
+        for (String name : merged.fieldNames()) {
+            Object value = merged.getValue(name);
+            if (name.startsWith(ConfigKeys.ENV_PREFIX)) {
+                env.put(name, String.valueOf(value));
+            } else {
+                file.put(name, value);
+            }
+        }
+        return ConfigReader.read(file, env, machineHostname);
+    }
+
+    public void close() {
+        retriever.close();
+    }
+}

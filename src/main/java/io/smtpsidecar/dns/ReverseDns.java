@@ -1,0 +1,147 @@
+package io.smtpsidecar.dns;
+
+import io.smtpsidecar.addr.IpAddresses;
+import io.smtpsidecar.config.SidecarConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.dns.DnsClient;
+import io.vertx.core.dns.DnsClientOptions;
+import io.vertx.core.dns.DnsException;
+import io.vertx.core.dns.DnsResponseCode;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Forward-confirmed reverse DNS for XCLIENT NAME, asynchronous and bounded in time.
+ *
+ * <p>The answer is the PTR name only when it is a clean host name that resolves back to the address; otherwise
+ * {@value #UNAVAILABLE}, or {@value #TEMPUNAVAIL} when a server failed or did not answer within {@code dns.timeout}
+ * (the two values Postfix's XCLIENT defines). Answers are cached per event loop (this object is owned by one verticle
+ * and used from its event loop only, so the cache needs no locking); temporary failures are not cached.
+ */
+public final class ReverseDns {
+    public static final String UNAVAILABLE = "[UNAVAILABLE]";
+    public static final String TEMPUNAVAIL = "[TEMPUNAVAIL]";
+
+    private final Vertx vertx;
+    private final SidecarConfig.Dns config;
+    private final List<DnsClient> clients = new ArrayList<>();
+    private final Map<InetAddress, Cached> cache;
+
+    private record Cached(String name, long expiresAtNanos) {
+    }
+
+    /** A lookup step failed for a reason that another server or a later try may not have. */
+    private static final class Temporary extends RuntimeException {
+        Temporary(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    public ReverseDns(Vertx vertx, SidecarConfig.Dns config) {
+        this.vertx = vertx;
+        this.config = config;
+        int capacity = config.cacheSize();
+        this.cache = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<InetAddress, Cached> eldest) {
+                return size() > capacity;
+            }
+        };
+        if (config.reverseLookup()) {
+            long timeoutMs = config.timeout().toMillis();
+            if (config.servers().isEmpty()) {
+                clients.add(vertx.createDnsClient(new DnsClientOptions().setQueryTimeout(timeoutMs)));
+            }
+            for (SidecarConfig.DnsServer server : config.servers()) {
+                clients.add(vertx.createDnsClient(new DnsClientOptions()
+                    .setHost(server.host()).setPort(server.port()).setQueryTimeout(timeoutMs)));
+            }
+        }
+    }
+
+    /** The NAME to send for {@code address}; the future never fails. */
+    public Future<String> name(InetAddress address) {
+        if (!config.reverseLookup()) {
+            return Future.succeededFuture(UNAVAILABLE);
+        }
+        Cached hit = cache.get(address);
+        if (hit != null && hit.expiresAtNanos - System.nanoTime() > 0) {
+            return Future.succeededFuture(hit.name);
+        }
+        Promise<String> promise = Promise.promise();
+        long timer = vertx.setTimer(config.timeout().toMillis(), id -> promise.tryComplete(TEMPUNAVAIL));
+        lookup(address, 0).onComplete(ar -> {
+            vertx.cancelTimer(timer);
+            String name = ar.succeeded() ? ar.result() : TEMPUNAVAIL;
+            if (!TEMPUNAVAIL.equals(name) && config.cacheSize() > 0) {
+                cache.put(address, new Cached(name, System.nanoTime() + config.cacheTtl().toNanos()));
+            }
+            promise.tryComplete(name);
+        });
+        return promise.future();
+    }
+
+    /** Tries the servers in order; only a temporary failure moves on to the next one. */
+    private Future<String> lookup(InetAddress address, int serverIndex) {
+        DnsClient client = clients.get(serverIndex);
+        return confirmed(client, address).recover(err -> {
+            if (err instanceof Temporary && serverIndex + 1 < clients.size()) {
+                return lookup(address, serverIndex + 1);
+            }
+            return Future.failedFuture(err);
+        });
+    }
+
+    private static Future<String> confirmed(DnsClient client, InetAddress address) {
+        return client.resolvePTR(ReverseNames.of(address))
+            .transform(ar -> classify(ar.succeeded() ? ar.result() : null, ar.cause()))
+            .compose(ptr -> {
+                if (ptr == null) {
+                    return Future.succeededFuture(UNAVAILABLE);
+                }
+                String name = HostNames.withoutRootDot(ptr);
+                if (!HostNames.isValid(name)) {
+                    return Future.succeededFuture(UNAVAILABLE);
+                }
+                Future<List<String>> forward = address instanceof Inet4Address
+                    ? client.resolveA(name) : client.resolveAAAA(name);
+                return forward
+                    .transform(ar -> classify(ar.succeeded() ? ar.result() : null, ar.cause()))
+                    .map(addresses -> addresses != null && contains(addresses, address) ? name : UNAVAILABLE);
+            });
+    }
+
+    /** NXDOMAIN is a permanent "no" (null); every other failure is temporary. */
+    private static <T> Future<T> classify(T result, Throwable cause) {
+        if (cause == null) {
+            return Future.succeededFuture(result);
+        }
+        if (cause instanceof DnsException dns && dns.code() == DnsResponseCode.NXDOMAIN) {
+            return Future.succeededFuture(null);
+        }
+        String reason = cause instanceof DnsException dns ? dns.code().toString() : cause.getClass().getSimpleName();
+        return Future.failedFuture(new Temporary(reason));
+    }
+
+    private static boolean contains(List<String> literals, InetAddress address) {
+        for (String literal : literals) {
+            InetAddress parsed = IpAddresses.parse(literal);
+            if (parsed != null && IpAddresses.canonical(parsed).equals(address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public Future<Void> close() {
+        List<Future<Void>> closing = new ArrayList<>();
+        clients.forEach(c -> closing.add(c.close()));
+        return Future.all(closing).mapEmpty();
+    }
+}

@@ -1,0 +1,23 @@
+package io.smtpsidecar.session;
+
+/**
+ * Why the backend could not take a session; the client gets a 421 either way. {@code reason} is a fixed tag
+ * (connect, timeout, greeting, no_xclient, xclient_rejected), {@code detail} what the backend did.
+ */
+final class BackendFailure extends RuntimeException {
+    private final String reason;
+
+    BackendFailure(String reason, String detail) {
+        super(detail, null, false, false);
+        this.reason = reason;
+    }
+
+    String reason() {
+        return reason;
+    }
+
+    /** For the log: {@code xclient_rejected: 550 5.7.0 Error: insufficient authorization}. */
+    String describe() {
+        return reason + ": " + getMessage();
+    }
+}

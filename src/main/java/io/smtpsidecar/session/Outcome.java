@@ -1,0 +1,21 @@
+package io.smtpsidecar.session;
+
+/** How a session ended; the names are the log words and, later, the metrics labels. */
+public enum Outcome {
+    FORWARDED("forwarded"),
+    REFUSED_TIMEOUT("refused_timeout"),
+    REFUSED_MALFORMED("refused_malformed"),
+    SYNC_ERROR("sync_error"),
+    BACKEND_UNAVAILABLE("backend_unavailable"),
+    CLOSED_EARLY("closed_early");
+
+    private final String label;
+
+    Outcome(String label) {
+        this.label = label;
+    }
+
+    public String label() {
+        return label;
+    }
+}

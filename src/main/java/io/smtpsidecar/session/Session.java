@@ -1,0 +1,235 @@
+package io.smtpsidecar.session;
+
+import io.smtpsidecar.addr.IpAddresses;
+import io.smtpsidecar.config.SidecarConfig;
+import io.smtpsidecar.dns.ReverseDns;
+import io.smtpsidecar.proxy.DecodeResult;
+import io.smtpsidecar.proxy.ProxyHeader;
+import io.smtpsidecar.proxy.ProxyHeaderDecoder;
+import io.smtpsidecar.smtp.XclientRequest;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.ConnectOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * One client connection, from accept to the log line: PROXY header (required peers only), then either refusal mode
+ * or the backend handshake, then the splice. This is the one place that decides what the client is told when
+ * something fails (554, 503 mode, 421).
+ */
+final class Session {
+    private enum Phase { HEADER, REFUSAL, HANDSHAKE, SPLICE, DONE }
+
+    private final Vertx vertx;
+    private final NetSocket socket;
+    private final SidecarConfig config;
+    private final NetClient backendClient;
+    private final ReverseDns dns;
+    private final Consumer<SessionRecord> log;
+    private final long startNanos = System.nanoTime();
+    private final InetSocketAddress peer;
+
+    private Phase phase;
+    private InetSocketAddress client;
+    private InetSocketAddress destination;
+    private IdentitySource source = IdentitySource.DIRECT;
+    private String clientName;
+    private long headerTimer = -1;
+    private long bytesIn;
+    private long bytesOut;
+    private NetSocket backend;
+
+    Session(Vertx vertx, NetSocket socket, SidecarConfig config, NetClient backendClient, ReverseDns dns,
+            Consumer<SessionRecord> log) {
+        this.vertx = vertx;
+        this.socket = socket;
+        this.config = config;
+        this.backendClient = backendClient;
+        this.dns = dns;
+        this.log = log;
+        this.peer = socketPeer(socket);
+        this.client = peer;
+    }
+
+    void start() {
+        if (config.proxy().requiredHosts().matches(peer.getAddress())) {
+            readHeader();
+        } else {
+            forward();
+        }
+    }
+
+    private void readHeader() {
+        phase = Phase.HEADER;
+        ProxyHeaderDecoder decoder = new ProxyHeaderDecoder(config.proxy().maxHeaderBytes());
+        // one absolute deadline from accept: trickled bytes do not extend it
+        headerTimer = vertx.setTimer(config.proxy().headerTimeout().toMillis(), id -> {
+            if (phase == Phase.HEADER) {
+                onHeader(decoder.timeout(), true);
+            }
+        });
+        socket.handler(data -> {
+            bytesIn += data.length();
+            if (phase == Phase.HEADER) {
+                onHeader(decoder.feed(data.getBytes()), false);
+            } else {
+                earlyTalker();
+            }
+        });
+        socket.closeHandler(v -> {
+            if (phase == Phase.HEADER) {
+                vertx.cancelTimer(headerTimer);
+                end(Outcome.CLOSED_EARLY, "connection closed during the PROXY header", null);
+            }
+        });
+    }
+
+    private void onHeader(DecodeResult result, boolean timedOut) {
+        if (result instanceof DecodeResult.NeedMore) {
+            return;
+        }
+        vertx.cancelTimer(headerTimer);
+        if (result instanceof DecodeResult.Decoded decoded) {
+            ProxyHeader header = decoded.header();
+            if (header.local()) {
+                source = IdentitySource.LOCAL;
+            } else {
+                source = header.version() == 1 ? IdentitySource.PROXY_V1 : IdentitySource.PROXY_V2;
+                client = header.source();
+                destination = header.destination();
+            }
+            if (decoded.rest().length > 0) {
+                earlyTalker();
+            } else {
+                forward();
+            }
+        } else if (result instanceof DecodeResult.Invalid invalid) {
+            refuse(invalid, timedOut ? Outcome.REFUSED_TIMEOUT : Outcome.REFUSED_MALFORMED);
+        }
+    }
+
+    private void refuse(DecodeResult.Invalid invalid, Outcome outcome) {
+        phase = Phase.REFUSAL;
+        RefusalSession refusal = new RefusalSession(vertx, socket, config.smtp());
+        refusal.start(invalid.pending()).onComplete(ar -> {
+            bytesIn += refusal.bytesIn();
+            bytesOut += refusal.bytesOut();
+            boolean syncError = ar.succeeded() && ar.result();
+            end(syncError ? Outcome.SYNC_ERROR : outcome, invalid.reason(), invalid.head());
+        });
+    }
+
+    private void forward() {
+        phase = Phase.HANDSHAKE;
+        socket.handler(data -> {
+            bytesIn += data.length();
+            earlyTalker();
+        });
+        socket.closeHandler(v -> {
+            if (phase == Phase.HANDSHAKE) {
+                closeBackend();
+                end(Outcome.CLOSED_EARLY, "client closed the connection during the backend handshake", null);
+            }
+        });
+        SidecarConfig.Backend cfg = config.backend();
+        boolean xclient = cfg.handshake() == SidecarConfig.Handshake.XCLIENT;
+        Future<String> name = xclient ? dns.name(client.getAddress()) : Future.succeededFuture(null);
+        ConnectOptions target = new ConnectOptions().setHost(cfg.host()).setPort(cfg.port())
+            .setTimeout((int) cfg.connectTimeout().toMillis());
+        backendClient.connect(target).onComplete(ar -> {
+            if (ar.failed()) {
+                if (phase == Phase.HANDSHAKE) {
+                    backendFailed(new BackendFailure("connect", cfg.host() + ":" + cfg.port() + ": " + ar.cause().getMessage()));
+                }
+                return;
+            }
+            backend = ar.result();
+            if (phase != Phase.HANDSHAKE) {
+                closeBackend();
+                return;
+            }
+            new BackendHandshake(vertx, backend, cfg, config.smtp().hostname())
+                .run(advertised -> name.map(n -> {
+                    clientName = n;
+                    return new XclientRequest(client.getAddress(), client.getPort(), n,
+                        destination == null ? null : destination.getAddress(),
+                        destination == null ? 0 : destination.getPort());
+                }))
+                .onComplete(handshake -> {
+                    if (phase != Phase.HANDSHAKE) {
+                        return;
+                    }
+                    if (handshake.failed()) {
+                        backendFailed(handshake.cause() instanceof BackendFailure f ? f
+                            : new BackendFailure("greeting", String.valueOf(handshake.cause())));
+                    } else {
+                        splice(handshake.result());
+                    }
+                });
+        });
+    }
+
+    private void splice(BackendHandshake.Greeting greeting) {
+        phase = Phase.SPLICE;
+        bytesOut += greeting.relay().length();
+        socket.write(greeting.relay());
+        Splice splice = new Splice(socket, backend);
+        splice.start().onComplete(v -> {
+            bytesIn += splice.bytesFromClient();
+            bytesOut += splice.bytesToClient();
+            end(Outcome.FORWARDED, null, null);
+        });
+    }
+
+    /** Exim's rule: a client that talks before the greeting is dropped (protocol notes b2.6). */
+    private void earlyTalker() {
+        if (phase == Phase.DONE || phase == Phase.REFUSAL) {
+            return;
+        }
+        vertx.cancelTimer(headerTimer);
+        closeBackend();
+        closeWith(Replies.syncError());
+        end(Outcome.SYNC_ERROR, "input sent without waiting for greeting", null);
+    }
+
+    private void backendFailed(BackendFailure failure) {
+        closeBackend();
+        closeWith(Replies.serviceUnavailable(config.smtp().hostname()));
+        end(Outcome.BACKEND_UNAVAILABLE, failure.describe(), null);
+    }
+
+    private void closeWith(Buffer reply) {
+        socket.handler(null);
+        bytesOut += reply.length();
+        socket.write(reply).onComplete(ar -> socket.close());
+    }
+
+    private void closeBackend() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private void end(Outcome outcome, String reason, byte[] failedHeader) {
+        if (phase == Phase.DONE) {
+            return;
+        }
+        phase = Phase.DONE;
+        Duration duration = Duration.ofNanos(System.nanoTime() - startNanos);
+        log.accept(new SessionRecord(peer, client, clientName, source, outcome, reason, failedHeader,
+            bytesIn, bytesOut, duration));
+    }
+
+    private static InetSocketAddress socketPeer(NetSocket socket) {
+        String host = socket.remoteAddress().hostAddress();
+        int zone = host.indexOf('%');
+        InetAddress address = IpAddresses.parse(zone < 0 ? host : host.substring(0, zone));
+        return new InetSocketAddress(IpAddresses.canonical(address), socket.remoteAddress().port());
+    }
+}

@@ -1,0 +1,69 @@
+package io.smtpsidecar.session;
+
+import io.smtpsidecar.addr.IpAddresses;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * What one connection did, written as one log line when it ends, in Exim's style:
+ * {@code forwarded H=client5.e2e.test [127.0.0.5]:40001 PRX=127.0.0.1 P=proxy-v2 in=1234 out=567 T=0.123s}.
+ *
+ * @param peer the socket peer (the load balancer for proxied sessions)
+ * @param client the identity the session was given (header source, or the socket peer)
+ * @param clientName the forward-confirmed name sent as XCLIENT NAME, or null
+ * @param reason why the session was refused or failed, or null
+ * @param failedHeader up to 64 bytes of a failed PROXY header, or null
+ */
+public record SessionRecord(InetSocketAddress peer, InetSocketAddress client, String clientName,
+                            IdentitySource source, Outcome outcome, String reason, byte[] failedHeader,
+                            long bytesIn, long bytesOut, Duration duration) {
+
+    public String format() {
+        StringBuilder sb = new StringBuilder(160);
+        sb.append(outcome.label()).append(" H=");
+        if (clientName != null && !clientName.startsWith("[")) {
+            sb.append(clientName).append(' ');
+        }
+        appendAddress(sb, client);
+        if (source == IdentitySource.PROXY_V1 || source == IdentitySource.PROXY_V2) {
+            sb.append(" PRX=").append(IpAddresses.format(peer.getAddress()));
+        }
+        sb.append(" P=").append(source.label());
+        if (reason != null) {
+            sb.append(" reason=\"").append(reason.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        }
+        if (failedHeader != null) {
+            sb.append(" input=\"").append(escape(failedHeader)).append('"');
+        }
+        sb.append(" in=").append(bytesIn).append(" out=").append(bytesOut);
+        sb.append(" T=").append(String.format(java.util.Locale.ROOT, "%.3fs", duration.toNanos() / 1e9));
+        return sb.toString();
+    }
+
+    private static void appendAddress(StringBuilder sb, InetSocketAddress address) {
+        sb.append('[').append(IpAddresses.format(address.getAddress())).append("]:").append(address.getPort());
+    }
+
+    /** A C-style escaped copy that is always one printable ASCII line. */
+    static String escape(byte[] bytes) {
+        StringBuilder sb = new StringBuilder(bytes.length * 2);
+        for (byte b : bytes) {
+            int c = b & 0xff;
+            switch (c) {
+                case '\r' -> sb.append("\\r");
+                case '\n' -> sb.append("\\n");
+                case '\t' -> sb.append("\\t");
+                case '\\' -> sb.append("\\\\");
+                case '"' -> sb.append("\\\"");
+                default -> {
+                    if (c >= 0x20 && c < 0x7f) {
+                        sb.append((char) c);
+                    } else {
+                        sb.append(String.format("\\x%02x", c));
+                    }
+                }
+            }
+        }
+        return sb.toString();
+    }
+}
