@@ -88,7 +88,7 @@ public final class Main {
             .await();
         LOG.info("smtp-sidecar listening on {}:{}; backend {}:{} ({}); PROXY header required from: {}",
             running.listen().host(), running.listen().port(), running.backend().host(), running.backend().port(),
-            running.backend().handshake().name().toLowerCase(), running.proxy().requiredHosts().isEmpty()
+            running.backend().handshake().label(), running.proxy().requiredHosts().isEmpty()
                 ? "no host" : running.proxy().requiredHosts());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close().await(), "shutdown"));
         if (demo) {

@@ -23,7 +23,7 @@ public final class ConfigPrinter {
             "port", c.backend().port(),
             "connectTimeout", Durations.format(c.backend().connectTimeout()),
             "greetingTimeout", Durations.format(c.backend().greetingTimeout()),
-            "handshake", c.backend().handshake().name().toLowerCase()));
+            "handshake", c.backend().handshake().label()));
         root.put("smtp", section(
             "hostname", c.smtp().hostname(),
             "banner", c.smtp().banner(),

@@ -232,11 +232,13 @@ public final class ConfigReader {
 
     private Handshake handshake() {
         String v = string(ConfigKeys.BACKEND_HANDSHAKE, "xclient");
-        return switch (v.toLowerCase(Locale.ROOT)) {
-            case "xclient" -> Handshake.XCLIENT;
-            case "none" -> Handshake.NONE;
-            default -> throw new ConfigException(ConfigKeys.BACKEND_HANDSHAKE, "'" + v + "' is not one of: xclient, none");
-        };
+        for (Handshake h : Handshake.values()) {
+            if (h.label().equalsIgnoreCase(v)) {
+                return h;
+            }
+        }
+        throw new ConfigException(ConfigKeys.BACKEND_HANDSHAKE,
+            "'" + v + "' is not one of: xclient, proxy-v1, proxy-v2, none");
     }
 
     private String hostname(String machineHostname) {

@@ -26,9 +26,29 @@ public record SidecarConfig(Listen listen, Proxy proxy, Backend backend, Smtp sm
     /** How the real client's identity is handed to the backend. */
     public enum Handshake {
         /** Postfix XCLIENT (ADDR, PORT, NAME, DESTADDR, DESTPORT). */
-        XCLIENT,
-        /** Plain pass-through: the backend sees the sidecar as the client (for backends without XCLIENT). */
-        NONE
+        XCLIENT("xclient"),
+        /** A PROXY v1 header, for backends that take PROXY but not XCLIENT. */
+        PROXY_V1("proxy-v1"),
+        /** A PROXY v2 header, for backends that take PROXY but not XCLIENT. */
+        PROXY_V2("proxy-v2"),
+        /** Plain pass-through: the backend sees the sidecar as the client. */
+        NONE("none");
+
+        private final String label;
+
+        Handshake(String label) {
+            this.label = label;
+        }
+
+        /** The configuration value. */
+        public String label() {
+            return label;
+        }
+
+        /** True when the backend's first greeting goes to the client unchanged (no EHLO/XCLIENT dialogue). */
+        public boolean relaysFirstGreeting() {
+            return this != XCLIENT;
+        }
     }
 
     /** What the sidecar says itself: in refusal mode and in its own error replies. */

@@ -48,13 +48,19 @@ final class BackendHandshake {
         this.ehloName = ehloName;
     }
 
-    /** @param request the client identity, available once reverse DNS has answered */
-    Future<Greeting> run(Function<Set<String>, Future<XclientRequest>> request) {
+    /**
+     * @param preamble bytes to send before anything else (a PROXY header for the proxy-v1/v2 modes), or null
+     * @param request the client identity for XCLIENT, available once reverse DNS has answered
+     */
+    Future<Greeting> run(Buffer preamble, Function<Set<String>, Future<XclientRequest>> request) {
         backend.handler(this::onData);
+        if (preamble != null) {
+            backend.write(preamble);
+        }
         backend.exceptionHandler(err -> fail(new BackendFailure("greeting", "backend connection error: " + err)));
         backend.closeHandler(v -> fail(new BackendFailure("greeting", "backend closed the connection during the handshake")));
         Future<SmtpReply> greeting = next("greeting").compose(reply -> {
-            if (config.handshake() == SidecarConfig.Handshake.NONE) {
+            if (config.handshake().relaysFirstGreeting()) {
                 return Future.succeededFuture(reply);
             }
             if (reply.code() != 220) {

@@ -6,6 +6,7 @@ import io.smtpsidecar.dns.ReverseDns;
 import io.smtpsidecar.proxy.DecodeResult;
 import io.smtpsidecar.proxy.ProxyHeader;
 import io.smtpsidecar.proxy.ProxyHeaderDecoder;
+import io.smtpsidecar.proxy.ProxyHeaderEncoder;
 import io.smtpsidecar.smtp.XclientRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -13,6 +14,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.ConnectOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -53,7 +55,7 @@ final class Session {
         this.backendClient = backendClient;
         this.dns = dns;
         this.log = log;
-        this.peer = socketPeer(socket);
+        this.peer = socketAddress(socket.remoteAddress());
         this.client = peer;
     }
 
@@ -155,7 +157,7 @@ final class Session {
                 return;
             }
             new BackendHandshake(vertx, backend, cfg, config.smtp().hostname())
-                .run(advertised -> name.map(n -> {
+                .run(proxyHeader(cfg.handshake()), advertised -> name.map(n -> {
                     clientName = n;
                     return new XclientRequest(client.getAddress(), client.getPort(), n,
                         destination == null ? null : destination.getAddress(),
@@ -173,6 +175,16 @@ final class Session {
                     }
                 });
         });
+    }
+
+    /** The PROXY header for the proxy-v1/v2 handshakes: the session's identity, to where the client connected. */
+    private Buffer proxyHeader(SidecarConfig.Handshake handshake) {
+        if (handshake != SidecarConfig.Handshake.PROXY_V1 && handshake != SidecarConfig.Handshake.PROXY_V2) {
+            return null;
+        }
+        InetSocketAddress to = destination != null ? destination : socketAddress(socket.localAddress());
+        return Buffer.buffer(handshake == SidecarConfig.Handshake.PROXY_V1
+            ? ProxyHeaderEncoder.v1(client, to) : ProxyHeaderEncoder.v2(client, to));
     }
 
     private void splice(BackendHandshake.Greeting greeting) {
@@ -226,10 +238,10 @@ final class Session {
             bytesIn, bytesOut, duration));
     }
 
-    private static InetSocketAddress socketPeer(NetSocket socket) {
-        String host = socket.remoteAddress().hostAddress();
+    private static InetSocketAddress socketAddress(SocketAddress socketAddress) {
+        String host = socketAddress.hostAddress();
         int zone = host.indexOf('%');
         InetAddress address = IpAddresses.parse(zone < 0 ? host : host.substring(0, zone));
-        return new InetSocketAddress(IpAddresses.canonical(address), socket.remoteAddress().port());
+        return new InetSocketAddress(IpAddresses.canonical(address), socketAddress.port());
     }
 }

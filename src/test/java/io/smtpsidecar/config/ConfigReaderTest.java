@@ -82,7 +82,7 @@ class ConfigReaderTest {
         "proxy|maxHeaderBytes|100|proxy.maxHeaderBytes: '100' is out of range (536..65551)",
         "proxy|requiredHosts|mail.example.org|proxy.requiredHosts: ",
         "proxy|requiredHosts|10.0.0.0/33|proxy.requiredHosts: ",
-        "backend|handshake|xforward|backend.handshake: 'xforward' is not one of: xclient, none",
+        "backend|handshake|xforward|backend.handshake: 'xforward' is not one of: xclient, proxy-v1, proxy-v2, none",
         "backend|host|bad host!|backend.host: 'bad host!' is neither an IP address nor a host name",
         "smtp|hostname|under_score.example|smtp.hostname: 'under_score.example' is not a valid host name",
         "smtp|refusalMaxCommands|0|smtp.refusalMaxCommands: '0' is out of range (1..10000)",
