@@ -1,5 +1,7 @@
 package io.smtpsidecar;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.smtpsidecar.config.ConfigException;
 import io.smtpsidecar.config.ConfigLoader;
 import io.smtpsidecar.config.ConfigPrinter;
@@ -9,17 +11,18 @@ import io.smtpsidecar.config.SidecarConfig;
 import io.smtpsidecar.demo.DemoBackend;
 import io.smtpsidecar.demo.DemoClient;
 import io.smtpsidecar.hosts.HostList;
+import io.smtpsidecar.logging.LogFormat;
 import io.smtpsidecar.session.SessionRecord;
-import io.smtpsidecar.session.SidecarVerticle;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
 /** Command line: {@code java -jar smtp-sidecar.jar [--config FILE] [--check-config] [--demo]}. */
 public final class Main {
@@ -40,7 +43,7 @@ public final class Main {
                     if (i + 1 >= args.length) {
                         usage("--config needs a file");
                     }
-                    configFile = Path.of(args[++i]);
+                    configFile = Path.of(args[++i]).toAbsolutePath();
                 }
                 case "--check-config" -> check = true;
                 case "--demo" -> demo = true;
@@ -54,18 +57,12 @@ public final class Main {
         if (configFile != null && !Files.isReadable(configFile)) {
             fail("cannot read configuration file " + configFile);
         }
-        Vertx vertx = Vertx.vertx();
-        SidecarConfig config;
-        try {
-            config = new ConfigLoader(vertx, configFile, machineHostname()).load().await();
-        } catch (ConfigException e) {
-            vertx.close();
-            fail("configuration error: " + e.getMessage());
-            return;
-        } catch (RuntimeException e) {
-            vertx.close();
-            fail("configuration error: " + (configFile == null ? "" : configFile + ": ") + e.getMessage());
-            return;
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Vertx vertx = SidecarApp.newVertx(registry);
+        String hostname = machineHostname();
+        SidecarConfig config = load(vertx, configFile, hostname);
+        if (config.log() == SidecarConfig.Log.JSON) {
+            LogFormat.useJson();
         }
         Set<String> unknown = ConfigReader.unknownEnvNames(System.getenv());
         if (!unknown.isEmpty()) {
@@ -81,24 +78,76 @@ public final class Main {
             config = withDemoBackend(config, port);
             LOG.info("demo backend listening on 127.0.0.1:{}", port);
         }
-        SidecarConfig running = config;
-        Consumer<SessionRecord> log = r -> SESSIONS.info(r.format());
-        vertx.deployVerticle(() -> new SidecarVerticle(() -> running, log),
-                new DeploymentOptions().setInstances(VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE))
+        Consumer<SessionRecord> log = Main::logSession;
+        SidecarApp app = SidecarApp.start(vertx, registry, config, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, log)
             .await();
-        LOG.info("smtp-sidecar listening on {}:{}; backend {}:{} ({}); PROXY header required from: {}",
-            running.listen().host(), running.listen().port(), running.backend().host(), running.backend().port(),
-            running.backend().handshake().label(), running.proxy().requiredHosts().isEmpty()
-                ? "no host" : running.proxy().requiredHosts());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close().await(), "shutdown"));
+        SidecarConfig running = app.config();
+        LOG.info("smtp-sidecar listening on {}:{}; backend {}:{} ({}); PROXY header required from: {}; "
+                + "metrics and health on {}:{}", running.listen().host(), app.smtpPort(), running.backend().host(),
+            running.backend().port(), running.backend().handshake().label(),
+            running.proxy().requiredHosts().isEmpty() ? "no host" : running.proxy().requiredHosts(),
+            running.metrics().host(), app.adminPort());
+        if (configFile != null) {
+            Path watched = configFile;
+            SidecarConfig demoOverrides = demo ? running : null;
+            new ConfigLoader(vertx, watched, hostname, running.watch().scanPeriod()).watch(next -> app.reload(
+                demoOverrides == null ? next : next.withBackend(demoOverrides.backend())), app::reloadRejected);
+        }
+        installDrain(vertx, app);
         if (demo) {
-            DemoClient.run(vertx, running.listen().port()).await();
-            int port = running.listen().port();
+            DemoClient.run(vertx, app.smtpPort()).await();
             LOG.info("demo: the sidecar keeps running (Ctrl-C to stop). Try: swaks --server 127.0.0.1:{} "
                 + "--local-interface 127.0.0.2 --to bob@example.test (an unlisted peer, forwarded as itself); "
                 + "without --local-interface the peer is 127.0.0.1, which must send a PROXY header: "
-                + "refusal mode after {}", port, Durations.format(running.proxy().headerTimeout()));
+                + "refusal mode after {}", app.smtpPort(), Durations.format(running.proxy().headerTimeout()));
         }
+    }
+
+    private static SidecarConfig load(Vertx vertx, Path configFile, String hostname) {
+        try {
+            return new ConfigLoader(vertx, configFile, hostname).load().await();
+        } catch (ConfigException e) {
+            vertx.close();
+            fail("configuration error: " + e.getMessage());
+        } catch (RuntimeException e) {
+            vertx.close();
+            fail("configuration error: " + (configFile == null ? "" : configFile + ": ") + e.getMessage());
+        }
+        throw new IllegalStateException("unreachable");
+    }
+
+    /** SIGTERM or SIGINT: drain, then exit 0 (the JVM's own handling would exit 143 without draining). */
+    private static void installDrain(Vertx vertx, SidecarApp app) {
+        Runnable drain = () -> {
+            try {
+                app.drain().toCompletionStage().toCompletableFuture().join();
+                vertx.close().toCompletionStage().toCompletableFuture().join();
+                LOG.info("drained; exiting");
+            } finally {
+                System.exit(0);
+            }
+        };
+        boolean[] started = {false};
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), signal -> {
+                synchronized (started) {
+                    if (started[0]) {
+                        return;
+                    }
+                    started[0] = true;
+                }
+                LOG.info("SIG{} received", name);
+                new Thread(drain, "drain").start();
+            });
+        }
+    }
+
+    private static void logSession(SessionRecord r) {
+        var event = SESSIONS.atInfo().setMessage(r.format());
+        for (Map.Entry<String, Object> field : r.fields().entrySet()) {
+            event = event.addKeyValue(field.getKey(), field.getValue());
+        }
+        event.log();
     }
 
     /**
@@ -110,9 +159,8 @@ public final class Main {
         SidecarConfig.Proxy p = c.proxy();
         SidecarConfig.Proxy proxy = p.requiredHosts().isEmpty()
             ? new SidecarConfig.Proxy(HostList.parse("127.0.0.1"), p.headerTimeout(), p.maxHeaderBytes()) : p;
-        return new SidecarConfig(c.listen(), proxy,
-            new SidecarConfig.Backend("127.0.0.1", port, b.connectTimeout(), b.greetingTimeout(), b.handshake()),
-            c.smtp(), c.dns());
+        return c.withProxy(proxy).withBackend(
+            new SidecarConfig.Backend("127.0.0.1", port, b.connectTimeout(), b.greetingTimeout(), b.handshake()));
     }
 
     /** The pod or machine name; read from the kernel rather than DNS, which may be slow or absent at start. */

@@ -24,13 +24,26 @@ public final class ConfigKeys {
     public static final String DNS_TIMEOUT = "dns.timeout";
     public static final String DNS_CACHE_SIZE = "dns.cacheSize";
     public static final String DNS_CACHE_TTL = "dns.cacheTtl";
+    public static final String LIMITS_MAX_CONNECTIONS = "limits.maxConnections";
+    public static final String LIMITS_PER_CLIENT = "limits.maxConnectionsPerClient";
+    public static final String LIMITS_RATE_PER_CLIENT = "limits.connectionRatePerClient";
+    public static final String LIMITS_TRACKED_CLIENTS = "limits.maxTrackedClients";
+    public static final String METRICS_HOST = "metrics.host";
+    public static final String METRICS_PORT = "metrics.port";
+    public static final String HEALTH_BACKEND_CHECK_INTERVAL = "health.backendCheckInterval";
+    public static final String SHUTDOWN_DRAIN_TIMEOUT = "shutdown.drainTimeout";
+    public static final String CONFIG_SCAN_PERIOD = "config.scanPeriod";
+    public static final String LOG_FORMAT = "log.format";
 
     public static final List<String> ALL = List.of(
         LISTEN_HOST, LISTEN_PORT,
         REQUIRED_HOSTS, HEADER_TIMEOUT, MAX_HEADER_BYTES,
         BACKEND_HOST, BACKEND_PORT, BACKEND_CONNECT_TIMEOUT, BACKEND_GREETING_TIMEOUT, BACKEND_HANDSHAKE,
         SMTP_HOSTNAME, SMTP_BANNER, REFUSAL_MAX_COMMANDS, REFUSAL_IDLE_TIMEOUT,
-        DNS_REVERSE_LOOKUP, DNS_SERVERS, DNS_TIMEOUT, DNS_CACHE_SIZE, DNS_CACHE_TTL);
+        DNS_REVERSE_LOOKUP, DNS_SERVERS, DNS_TIMEOUT, DNS_CACHE_SIZE, DNS_CACHE_TTL,
+        LIMITS_MAX_CONNECTIONS, LIMITS_PER_CLIENT, LIMITS_RATE_PER_CLIENT, LIMITS_TRACKED_CLIENTS,
+        METRICS_HOST, METRICS_PORT, HEALTH_BACKEND_CHECK_INTERVAL, SHUTDOWN_DRAIN_TIMEOUT, CONFIG_SCAN_PERIOD,
+        LOG_FORMAT);
 
     public static final String ENV_PREFIX = "SIDECAR_";
 

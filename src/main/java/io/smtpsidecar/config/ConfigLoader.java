@@ -8,6 +8,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Consumer;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -21,8 +23,14 @@ public final class ConfigLoader {
 
     /** @param file the YAML file, or null to run on defaults and environment only */
     public ConfigLoader(Vertx vertx, Path file, String machineHostname) {
+        this(vertx, file, machineHostname, null);
+    }
+
+    /** @param scanPeriod how often {@link #watch} re-reads the file, or null for no watching */
+    public ConfigLoader(Vertx vertx, Path file, String machineHostname, Duration scanPeriod) {
         this.machineHostname = machineHostname;
-        ConfigRetrieverOptions options = new ConfigRetrieverOptions().setIncludeDefaultStores(false);
+        ConfigRetrieverOptions options = new ConfigRetrieverOptions().setIncludeDefaultStores(false)
+            .setScanPeriod(scanPeriod == null ? -1 : scanPeriod.toMillis());
         if (file != null) {
             options.addStore(new ConfigStoreOptions().setType("file").setFormat("yaml")
                 .setConfig(new JsonObject().put("path", file.toAbsolutePath().toString())));
@@ -38,6 +46,24 @@ public final class ConfigLoader {
     /** Reads and validates once; fails with a {@link ConfigException} or the store's own error. */
     public Future<SidecarConfig> load() {
         return retriever.getConfig().map(this::validate);
+    }
+
+    /**
+     * Re-reads the file every scan period. A changed, valid file goes to {@code onChange}; a file that does not parse
+     * or validate goes to {@code onInvalid} with a message naming the key, and the caller keeps what it runs.
+     */
+    public void watch(Consumer<SidecarConfig> onChange, Consumer<String> onInvalid) {
+        retriever.listen(change -> {
+            SidecarConfig next;
+            try {
+                next = validate(change.getNewConfiguration());
+            } catch (ConfigException e) {
+                onInvalid.accept(e.getMessage());
+                return;
+            }
+            onChange.accept(next);
+        });
+        retriever.configStream().exceptionHandler(err -> onInvalid.accept(String.valueOf(err.getMessage())));
     }
 
     private SidecarConfig validate(JsonObject merged) {

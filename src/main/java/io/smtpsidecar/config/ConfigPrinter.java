@@ -35,6 +35,16 @@ public final class ConfigPrinter {
             "timeout", Durations.format(c.dns().timeout()),
             "cacheSize", c.dns().cacheSize(),
             "cacheTtl", Durations.format(c.dns().cacheTtl())));
+        root.put("limits", section(
+            "maxConnections", c.limits().maxConnections(),
+            "maxConnectionsPerClient", c.limits().maxConnectionsPerClient(),
+            "connectionRatePerClient", c.limits().connectionRatePerClient(),
+            "maxTrackedClients", c.limits().maxTrackedClients()));
+        root.put("metrics", section("host", c.metrics().host(), "port", c.metrics().port()));
+        root.put("health", section("backendCheckInterval", Durations.format(c.health().backendCheckInterval())));
+        root.put("shutdown", section("drainTimeout", Durations.format(c.shutdown().drainTimeout())));
+        root.put("config", section("scanPeriod", Durations.format(c.watch().scanPeriod())));
+        root.put("log", section("format", c.log().name().toLowerCase()));
         DumperOptions options = new DumperOptions();
         options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
         return new Yaml(options).dump(root);

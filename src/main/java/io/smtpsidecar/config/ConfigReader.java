@@ -94,7 +94,29 @@ public final class ConfigReader {
             duration(ConfigKeys.DNS_TIMEOUT, Duration.ofSeconds(2)),
             integer(ConfigKeys.DNS_CACHE_SIZE, 10_000, 0, 10_000_000),
             duration(ConfigKeys.DNS_CACHE_TTL, Duration.ofMinutes(5)));
-        return new SidecarConfig(listen, proxy, backend, smtp, dns);
+        SidecarConfig.Limits limits = new SidecarConfig.Limits(
+            integer(ConfigKeys.LIMITS_MAX_CONNECTIONS, 10_000, 0, 1_000_000),
+            integer(ConfigKeys.LIMITS_PER_CLIENT, 100, 0, 1_000_000),
+            integer(ConfigKeys.LIMITS_RATE_PER_CLIENT, 1200, 0, 1_000_000),
+            integer(ConfigKeys.LIMITS_TRACKED_CLIENTS, 100_000, 100, 10_000_000));
+        SidecarConfig.Metrics metrics = new SidecarConfig.Metrics(
+            host(ConfigKeys.METRICS_HOST, "0.0.0.0"),
+            integer(ConfigKeys.METRICS_PORT, 9100, 0, 65535));
+        SidecarConfig.Health health = new SidecarConfig.Health(
+            duration(ConfigKeys.HEALTH_BACKEND_CHECK_INTERVAL, Duration.ofSeconds(5)));
+        SidecarConfig.Shutdown shutdown = new SidecarConfig.Shutdown(
+            duration(ConfigKeys.SHUTDOWN_DRAIN_TIMEOUT, Duration.ofSeconds(25)));
+        SidecarConfig.Watch watch = new SidecarConfig.Watch(duration(ConfigKeys.CONFIG_SCAN_PERIOD, Duration.ofSeconds(5)));
+        return new SidecarConfig(listen, proxy, backend, smtp, dns, limits, metrics, health, shutdown, watch, logFormat());
+    }
+
+    private SidecarConfig.Log logFormat() {
+        String v = string(ConfigKeys.LOG_FORMAT, "text");
+        return switch (v.toLowerCase(Locale.ROOT)) {
+            case "text" -> SidecarConfig.Log.TEXT;
+            case "json" -> SidecarConfig.Log.JSON;
+            default -> throw new ConfigException(ConfigKeys.LOG_FORMAT, "'" + v + "' is not one of: text, json");
+        };
     }
 
     private static void rejectUnknownKeys(JsonObject obj, String prefix) {

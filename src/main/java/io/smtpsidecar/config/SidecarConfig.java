@@ -8,7 +8,24 @@ import java.util.List;
  * One validated, immutable snapshot of the configuration. Sessions read it once when they are accepted, so a later
  * reload never changes a session half-way.
  */
-public record SidecarConfig(Listen listen, Proxy proxy, Backend backend, Smtp smtp, Dns dns) {
+public record SidecarConfig(Listen listen, Proxy proxy, Backend backend, Smtp smtp, Dns dns, Limits limits,
+                            Metrics metrics, Health health, Shutdown shutdown, Watch watch, Log log) {
+
+    /** The same configuration with another backend (the demo points the sidecar at its own). */
+    public SidecarConfig withBackend(Backend other) {
+        return new SidecarConfig(listen, proxy, other, smtp, dns, limits, metrics, health, shutdown, watch, log);
+    }
+
+    /** The same configuration with other PROXY settings. */
+    public SidecarConfig withProxy(Proxy other) {
+        return new SidecarConfig(listen, other, backend, smtp, dns, limits, metrics, health, shutdown, watch, log);
+    }
+
+    /** Keys that only take effect at start: the listeners. A reload keeps the running values of these. */
+    public SidecarConfig withStartupKeysOf(SidecarConfig running) {
+        return new SidecarConfig(running.listen, proxy, backend, smtp, dns, limits, running.metrics, health, shutdown,
+            running.watch, running.log);
+    }
 
     /** Where the sidecar accepts connections from the load balancer. */
     public record Listen(String host, int port) {
@@ -58,6 +75,32 @@ public record SidecarConfig(Listen listen, Proxy proxy, Backend backend, Smtp sm
     /** Reverse lookups of the real client for XCLIENT NAME. */
     public record Dns(boolean reverseLookup, List<DnsServer> servers, Duration timeout, int cacheSize,
                       Duration cacheTtl) {
+    }
+
+    /** Per-client limits, enforced on the real client after the header; 0 turns a limit off. */
+    public record Limits(int maxConnections, int maxConnectionsPerClient, int connectionRatePerClient,
+                         int maxTrackedClients) {
+    }
+
+    /** The HTTP port for /metrics, /healthz and /readyz. */
+    public record Metrics(String host, int port) {
+    }
+
+    /** Readiness: how recently the backend must have accepted a TCP connection. */
+    public record Health(Duration backendCheckInterval) {
+    }
+
+    /** SIGTERM: how long sessions in progress may run before they are closed. */
+    public record Shutdown(Duration drainTimeout) {
+    }
+
+    /** How often the configuration file is re-read. */
+    public record Watch(Duration scanPeriod) {
+    }
+
+    /** Log line format. */
+    public enum Log {
+        TEXT, JSON
     }
 
     /** A resolver address; {@code host} is an IP literal. */

@@ -2,6 +2,7 @@ package io.smtpsidecar.dns;
 
 import io.smtpsidecar.addr.IpAddresses;
 import io.smtpsidecar.config.SidecarConfig;
+import io.smtpsidecar.metrics.SidecarMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -11,6 +12,7 @@ import io.vertx.core.dns.DnsException;
 import io.vertx.core.dns.DnsResponseCode;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +32,7 @@ public final class ReverseDns {
 
     private final Vertx vertx;
     private final SidecarConfig.Dns config;
+    private final SidecarMetrics metrics;
     private final List<DnsClient> clients = new ArrayList<>();
     private final Map<InetAddress, Cached> cache;
 
@@ -43,9 +46,10 @@ public final class ReverseDns {
         }
     }
 
-    public ReverseDns(Vertx vertx, SidecarConfig.Dns config) {
+    public ReverseDns(Vertx vertx, SidecarConfig.Dns config, SidecarMetrics metrics) {
         this.vertx = vertx;
         this.config = config;
+        this.metrics = metrics;
         int capacity = config.cacheSize();
         this.cache = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
@@ -70,8 +74,10 @@ public final class ReverseDns {
         if (!config.reverseLookup()) {
             return Future.succeededFuture(UNAVAILABLE);
         }
+        long start = System.nanoTime();
         Cached hit = cache.get(address);
-        if (hit != null && hit.expiresAtNanos - System.nanoTime() > 0) {
+        if (hit != null && hit.expiresAtNanos - start > 0) {
+            metrics.dnsLookup("cached", null);
             return Future.succeededFuture(hit.name);
         }
         Promise<String> promise = Promise.promise();
@@ -84,7 +90,9 @@ public final class ReverseDns {
             }
             promise.tryComplete(name);
         });
-        return promise.future();
+        return promise.future().onSuccess(name -> metrics.dnsLookup(
+            TEMPUNAVAIL.equals(name) ? "tempunavail" : UNAVAILABLE.equals(name) ? "unavailable" : "confirmed",
+            Duration.ofNanos(System.nanoTime() - start)));
     }
 
     /** Tries the servers in order; only a temporary failure moves on to the next one. */
@@ -137,6 +145,10 @@ public final class ReverseDns {
             }
         }
         return false;
+    }
+
+    public SidecarConfig.Dns config() {
+        return config;
     }
 
     public Future<Void> close() {

@@ -7,6 +7,7 @@ public enum Outcome {
     REFUSED_MALFORMED("refused_malformed"),
     SYNC_ERROR("sync_error"),
     BACKEND_UNAVAILABLE("backend_unavailable"),
+    LIMITED("limited"),
     CLOSED_EARLY("closed_early");
 
     private final String label;

@@ -48,7 +48,7 @@ final class RefusalSession {
             // Exim: input before the banner is a synchronization error, whatever it is
             finished = true;
             socket.handler(null);
-            send(Replies.syncError()).onComplete(ar -> socket.close());
+            send(Replies.syncError()).onComplete(ar -> Sockets.close(socket));
             done.tryComplete(true);
             return done.future();
         }
@@ -88,6 +88,13 @@ final class RefusalSession {
         }
     }
 
+    /** The process is draining: refusal sessions have nothing to finish. */
+    void shutdown() {
+        if (!finished) {
+            close(Replies.shuttingDown(smtp.hostname()));
+        }
+    }
+
     private void armIdleTimer() {
         vertx.cancelTimer(idleTimer);
         idleTimer = vertx.setTimer(smtp.refusalIdleTimeout().toMillis(),
@@ -98,7 +105,7 @@ final class RefusalSession {
         finished = true;
         vertx.cancelTimer(idleTimer);
         socket.handler(null);
-        send(lastReply).onComplete(ar -> socket.close());
+        send(lastReply).onComplete(ar -> Sockets.close(socket));
     }
 
     private Future<Void> send(Buffer reply) {

@@ -39,6 +39,14 @@ final class Replies {
         return line("421 4.3.0 " + hostname + " Service temporarily unavailable");
     }
 
+    static Buffer tooManyConnections(String hostname) {
+        return line("421 4.7.0 " + hostname + " Too many connections, try again later");
+    }
+
+    static Buffer shuttingDown(String hostname) {
+        return line("421 4.3.2 " + hostname + " Service shutting down, closing connection");
+    }
+
     private static Buffer line(String text) {
         return Buffer.buffer(text + "\r\n");
     }

@@ -3,6 +3,7 @@ package io.smtpsidecar.session;
 import io.smtpsidecar.addr.IpAddresses;
 import io.smtpsidecar.config.SidecarConfig;
 import io.smtpsidecar.dns.ReverseDns;
+import io.smtpsidecar.limits.ClientLimits;
 import io.smtpsidecar.proxy.DecodeResult;
 import io.smtpsidecar.proxy.ProxyHeader;
 import io.smtpsidecar.proxy.ProxyHeaderDecoder;
@@ -33,6 +34,7 @@ final class Session {
     private final SidecarConfig config;
     private final NetClient backendClient;
     private final ReverseDns dns;
+    private final SidecarServices services;
     private final Consumer<SessionRecord> log;
     private final long startNanos = System.nanoTime();
     private final InetSocketAddress peer;
@@ -46,24 +48,51 @@ final class Session {
     private long bytesIn;
     private long bytesOut;
     private NetSocket backend;
+    private RefusalSession refusal;
+    private ClientLimits.Permit permit;
 
     Session(Vertx vertx, NetSocket socket, SidecarConfig config, NetClient backendClient, ReverseDns dns,
-            Consumer<SessionRecord> log) {
+            SidecarServices services, Consumer<SessionRecord> log) {
         this.vertx = vertx;
         this.socket = socket;
         this.config = config;
         this.backendClient = backendClient;
         this.dns = dns;
+        this.services = services;
         this.log = log;
         this.peer = socketAddress(socket.remoteAddress());
         this.client = peer;
     }
 
     void start() {
+        services.metrics().sessionStarted();
+        // without a shutdown handler NetServer.shutdown would close the socket at once instead of draining it
+        socket.shutdownHandler(this::onShutdown);
         if (config.proxy().requiredHosts().matches(peer.getAddress())) {
             readHeader();
         } else {
+            services.metrics().proxyHeader("none", "not_required");
             forward();
+        }
+    }
+
+    /**
+     * SIGTERM: spliced sessions run on until the drain timeout; refusal sessions end now; a session still in the
+     * header or handshake when the drain is nearly over gets 421 instead of a silent close.
+     */
+    private void onShutdown(Duration timeout) {
+        if (phase == Phase.REFUSAL) {
+            refusal.shutdown();
+        } else if (phase == Phase.HEADER || phase == Phase.HANDSHAKE) {
+            long margin = Math.min(250, timeout.toMillis() / 2);
+            vertx.setTimer(Math.max(1, timeout.toMillis() - margin), id -> {
+                if (phase == Phase.HEADER || phase == Phase.HANDSHAKE) {
+                    vertx.cancelTimer(headerTimer);
+                    closeBackend();
+                    closeWith(Replies.shuttingDown(config.smtp().hostname()));
+                    end(Outcome.CLOSED_EARLY, "shutdown: closed before the session started", null);
+                }
+            });
         }
     }
 
@@ -99,6 +128,7 @@ final class Session {
         vertx.cancelTimer(headerTimer);
         if (result instanceof DecodeResult.Decoded decoded) {
             ProxyHeader header = decoded.header();
+            services.metrics().proxyHeader("v" + header.version(), header.local() ? "local" : "ok");
             if (header.local()) {
                 source = IdentitySource.LOCAL;
             } else {
@@ -112,13 +142,14 @@ final class Session {
                 forward();
             }
         } else if (result instanceof DecodeResult.Invalid invalid) {
+            services.metrics().proxyHeader(versionOf(invalid.head()), timedOut ? "timeout" : "malformed");
             refuse(invalid, timedOut ? Outcome.REFUSED_TIMEOUT : Outcome.REFUSED_MALFORMED);
         }
     }
 
     private void refuse(DecodeResult.Invalid invalid, Outcome outcome) {
         phase = Phase.REFUSAL;
-        RefusalSession refusal = new RefusalSession(vertx, socket, config.smtp());
+        refusal = new RefusalSession(vertx, socket, config.smtp());
         refusal.start(invalid.pending()).onComplete(ar -> {
             bytesIn += refusal.bytesIn();
             bytesOut += refusal.bytesOut();
@@ -128,6 +159,14 @@ final class Session {
     }
 
     private void forward() {
+        ClientLimits.Result limit = services.limits().acquire(client.getAddress(), config.limits(), System.nanoTime());
+        if (limit.decision() != ClientLimits.Decision.OK) {
+            phase = Phase.HANDSHAKE;
+            closeWith(Replies.tooManyConnections(config.smtp().hostname()));
+            end(Outcome.LIMITED, "limit: " + limitText(limit.decision()), null);
+            return;
+        }
+        permit = limit.permit();
         phase = Phase.HANDSHAKE;
         socket.handler(data -> {
             bytesIn += data.length();
@@ -144,6 +183,7 @@ final class Session {
         Future<String> name = xclient ? dns.name(client.getAddress()) : Future.succeededFuture(null);
         ConnectOptions target = new ConnectOptions().setHost(cfg.host()).setPort(cfg.port())
             .setTimeout((int) cfg.connectTimeout().toMillis());
+        long handshakeStart = System.nanoTime();
         backendClient.connect(target).onComplete(ar -> {
             if (ar.failed()) {
                 if (phase == Phase.HANDSHAKE) {
@@ -152,6 +192,7 @@ final class Session {
                 return;
             }
             backend = ar.result();
+            services.readiness().backendAccepted();
             if (phase != Phase.HANDSHAKE) {
                 closeBackend();
                 return;
@@ -171,6 +212,7 @@ final class Session {
                         backendFailed(handshake.cause() instanceof BackendFailure f ? f
                             : new BackendFailure("greeting", String.valueOf(handshake.cause())));
                     } else {
+                        services.metrics().backendHandshake(Duration.ofNanos(System.nanoTime() - handshakeStart));
                         splice(handshake.result());
                     }
                 });
@@ -211,6 +253,7 @@ final class Session {
     }
 
     private void backendFailed(BackendFailure failure) {
+        services.metrics().backendFailure(failure.reason());
         closeBackend();
         closeWith(Replies.serviceUnavailable(config.smtp().hostname()));
         end(Outcome.BACKEND_UNAVAILABLE, failure.describe(), null);
@@ -219,7 +262,7 @@ final class Session {
     private void closeWith(Buffer reply) {
         socket.handler(null);
         bytesOut += reply.length();
-        socket.write(reply).onComplete(ar -> socket.close());
+        socket.write(reply).onComplete(ar -> Sockets.close(socket));
     }
 
     private void closeBackend() {
@@ -233,9 +276,31 @@ final class Session {
             return;
         }
         phase = Phase.DONE;
+        if (permit != null) {
+            services.limits().release(permit);
+        }
         Duration duration = Duration.ofNanos(System.nanoTime() - startNanos);
+        services.metrics().sessionEnded(outcome, duration, bytesIn, bytesOut);
         log.accept(new SessionRecord(peer, client, clientName, source, outcome, reason, failedHeader,
             bytesIn, bytesOut, duration));
+    }
+
+    private String limitText(ClientLimits.Decision decision) {
+        SidecarConfig.Limits l = config.limits();
+        return switch (decision) {
+            case TOTAL -> "maxConnections " + l.maxConnections();
+            case PER_CLIENT -> "maxConnectionsPerClient " + l.maxConnectionsPerClient();
+            case RATE -> "connectionRatePerClient " + l.connectionRatePerClient() + "/min";
+            case OK -> "none";
+        };
+    }
+
+    /** The header version a failed input was heading for, for the metrics label. */
+    private static String versionOf(byte[] head) {
+        if (head.length == 0) {
+            return "none";
+        }
+        return head[0] == 'P' ? "v1" : head[0] == 0x0D ? "v2" : "none";
     }
 
     private static InetSocketAddress socketAddress(SocketAddress socketAddress) {

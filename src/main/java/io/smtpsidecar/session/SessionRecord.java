@@ -40,6 +40,31 @@ public record SessionRecord(InetSocketAddress peer, InetSocketAddress client, St
         return sb.toString();
     }
 
+    /** The same facts as {@link #format()}, as named fields for JSON logs. */
+    public java.util.Map<String, Object> fields() {
+        java.util.Map<String, Object> f = new java.util.LinkedHashMap<>();
+        f.put("outcome", outcome.label());
+        if (clientName != null && !clientName.startsWith("[")) {
+            f.put("host", clientName);
+        }
+        f.put("ip", IpAddresses.format(client.getAddress()));
+        f.put("port", client.getPort());
+        if (source == IdentitySource.PROXY_V1 || source == IdentitySource.PROXY_V2) {
+            f.put("prx", IpAddresses.format(peer.getAddress()));
+        }
+        f.put("p", source.label());
+        if (reason != null) {
+            f.put("reason", reason);
+        }
+        if (failedHeader != null) {
+            f.put("input", escape(failedHeader));
+        }
+        f.put("in", bytesIn);
+        f.put("out", bytesOut);
+        f.put("seconds", duration.toNanos() / 1e9);
+        return f;
+    }
+
     private static void appendAddress(StringBuilder sb, InetSocketAddress address) {
         sb.append('[').append(IpAddresses.format(address.getAddress())).append("]:").append(address.getPort());
     }

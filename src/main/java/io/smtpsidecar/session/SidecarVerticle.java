@@ -2,12 +2,15 @@ package io.smtpsidecar.session;
 
 import io.smtpsidecar.config.SidecarConfig;
 import io.smtpsidecar.dns.ReverseDns;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -16,7 +19,11 @@ import java.util.function.Supplier;
  * over the instances listening on the same port) and hands every connection to a {@link Session}.
  */
 public final class SidecarVerticle extends VerticleBase {
+    /** The event-loop contexts of all running instances, for the liveness check. */
+    public static final Set<Context> CONTEXTS = ConcurrentHashMap.newKeySet();
+
     private final Supplier<SidecarConfig> config;
+    private final SidecarServices services;
     private final Consumer<SessionRecord> sessionLog;
     private NetServer server;
     private NetClient backendClient;
@@ -26,8 +33,10 @@ public final class SidecarVerticle extends VerticleBase {
      * @param config the current configuration snapshot, read once per accepted connection
      * @param sessionLog receives one record per connection when it ends
      */
-    public SidecarVerticle(Supplier<SidecarConfig> config, Consumer<SessionRecord> sessionLog) {
+    public SidecarVerticle(Supplier<SidecarConfig> config, SidecarServices services,
+                           Consumer<SessionRecord> sessionLog) {
         this.config = config;
+        this.services = services;
         this.sessionLog = sessionLog;
     }
 
@@ -35,13 +44,27 @@ public final class SidecarVerticle extends VerticleBase {
     public Future<?> start() {
         SidecarConfig startup = config.get();
         backendClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
-        dns = new ReverseDns(vertx, startup.dns());
+        dns = new ReverseDns(vertx, startup.dns(), services.metrics());
         server = vertx.createNetServer(new NetServerOptions()
             .setHost(startup.listen().host())
             .setPort(startup.listen().port())
             .setTcpNoDelay(true));
-        server.connectHandler(socket -> new Session(vertx, socket, config.get(), backendClient, dns, sessionLog).start());
+        server.connectHandler(socket -> {
+            SidecarConfig current = config.get();
+            new Session(vertx, socket, current, backendClient, dnsFor(current), services, sessionLog).start();
+        });
+        CONTEXTS.add(context);
         return server.listen();
+    }
+
+    /** A reload that changes dns.* gets fresh resolver clients; sessions already running keep the old ones. */
+    private ReverseDns dnsFor(SidecarConfig current) {
+        if (!dns.config().equals(current.dns())) {
+            ReverseDns old = dns;
+            dns = new ReverseDns(vertx, current.dns(), services.metrics());
+            vertx.setTimer(current.dns().timeout().toMillis() * 2 + 1000, id -> old.close());
+        }
+        return dns;
     }
 
     /** The bound port (useful with {@code listen.port: 0}). */
@@ -49,8 +72,13 @@ public final class SidecarVerticle extends VerticleBase {
         return server.actualPort();
     }
 
+    /**
+     * Stops accepting and lets the sessions drain for {@code shutdown.drainTimeout}; Vert.x then closes what is left.
+     */
     @Override
     public Future<?> stop() {
-        return Future.all(server.close(), backendClient.close(), dns.close());
+        CONTEXTS.remove(context);
+        return server.shutdown(config.get().shutdown().drainTimeout())
+            .eventually(() -> Future.all(backendClient.close(), dns.close()));
     }
 }

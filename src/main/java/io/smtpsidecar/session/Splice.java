@@ -37,7 +37,7 @@ final class Splice {
     }
 
     private void closed(NetSocket other) {
-        other.close();
+        Sockets.close(other);
         if (--open == 0) {
             done.complete();
         }
@@ -74,7 +74,7 @@ final class Splice {
 
         @Override
         public Future<Void> end() {
-            return target.end();
+            return Sockets.close(target);
         }
 
         @Override

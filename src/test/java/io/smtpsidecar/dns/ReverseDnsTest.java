@@ -3,7 +3,9 @@ package io.smtpsidecar.dns;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.smtpsidecar.addr.IpAddresses;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smtpsidecar.config.SidecarConfig;
+import io.smtpsidecar.metrics.SidecarMetrics;
 import io.smtpsidecar.support.FakeDnsServer;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /** Forward-confirmed reverse DNS against a real UDP resolver on loopback. */
 class ReverseDnsTest {
+    private static final SidecarMetrics METRICS = new SidecarMetrics(new SimpleMeterRegistry());
     private Vertx vertx;
     private FakeDnsServer server;
     private ReverseDns dns;
@@ -26,7 +29,7 @@ class ReverseDnsTest {
         server = new FakeDnsServer(vertx);
         dns = new ReverseDns(vertx, new SidecarConfig.Dns(true,
             List.of(new SidecarConfig.DnsServer("127.0.0.1", server.port())), Duration.ofMillis(1500), 100,
-            Duration.ofMinutes(5)));
+            Duration.ofMinutes(5)), METRICS);
     }
 
     @AfterEach
@@ -101,7 +104,7 @@ class ReverseDnsTest {
     @Test
     void lookupCanBeSwitchedOff() {
         ReverseDns off = new ReverseDns(vertx, new SidecarConfig.Dns(false, List.of(), Duration.ofSeconds(1), 10,
-            Duration.ofMinutes(1)));
+            Duration.ofMinutes(1)), METRICS);
         assertThat(off.name(IpAddresses.parse("127.0.0.5")).await()).isEqualTo(ReverseDns.UNAVAILABLE);
         assertThat(server.queries()).isZero();
     }

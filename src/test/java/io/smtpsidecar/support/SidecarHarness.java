@@ -1,12 +1,18 @@
 package io.smtpsidecar.support;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.smtpsidecar.SidecarApp;
 import io.smtpsidecar.config.ConfigReader;
 import io.smtpsidecar.config.SidecarConfig;
 import io.smtpsidecar.demo.DemoBackend;
 import io.smtpsidecar.session.SessionRecord;
-import io.smtpsidecar.session.SidecarVerticle;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -14,19 +20,18 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A sidecar and a demo backend on loopback ports chosen by the kernel, with queues of what each side recorded.
- * Tests wait on these queues (events), never on sleeps.
+ * A sidecar (the whole {@link SidecarApp}: SMTP and operations ports) and a demo backend on loopback ports chosen by
+ * the kernel, with queues of what each side recorded. Tests wait on these queues (events), never on sleeps.
  */
 public final class SidecarHarness implements AutoCloseable {
     public static final Duration WAIT = Duration.ofSeconds(30);
 
-    private final Vertx vertx = Vertx.vertx();
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Vertx vertx = SidecarApp.newVertx(registry);
     private final BlockingQueue<SessionRecord> sessions = new LinkedBlockingQueue<>();
     private final BlockingQueue<DemoBackend.Transcript> backendSessions = new LinkedBlockingQueue<>();
-    private final DemoBackend backend;
     private final int backendPort;
-    private final SidecarVerticle sidecar;
-    private final SidecarConfig config;
+    private final SidecarApp app;
 
     /** @param overrides configuration keys on top of the test defaults (JSON sections as in the YAML file) */
     public SidecarHarness(JsonObject overrides) {
@@ -34,29 +39,49 @@ public final class SidecarHarness implements AutoCloseable {
     }
 
     public SidecarHarness(JsonObject overrides, DemoBackend.Options backendOptions) {
-        backend = new DemoBackend(vertx, backendOptions, backendSessions::add);
+        // the readiness probe's sessions (greeting, QUIT) are not what the tests look at
+        DemoBackend backend = new DemoBackend(vertx, backendOptions, t -> {
+            if (!(t.xclient().isEmpty() && t.commands().equals(java.util.List.of("QUIT")))) {
+                backendSessions.add(t);
+            }
+        });
         backendPort = backend.start("127.0.0.1", 0).await();
+        app = SidecarApp.start(vertx, registry, config(overrides, backendPort), 1, sessions::add).await();
+    }
+
+    /** The test defaults: loopback, kernel-chosen ports, no DNS, a fixed host name. */
+    public static SidecarConfig config(JsonObject overrides, int backendPort) {
         JsonObject json = new JsonObject()
             .put("listen", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+            .put("metrics", new JsonObject().put("host", "127.0.0.1").put("port", 0))
             .put("backend", new JsonObject().put("port", backendPort))
             .put("dns", new JsonObject().put("reverseLookup", false))
             .put("smtp", new JsonObject().put("hostname", "sidecar.test"));
         json.mergeIn(overrides, true);
-        config = ConfigReader.read(json, Map.of(), "sidecar.test");
-        sidecar = new SidecarVerticle(() -> config, sessions::add);
-        vertx.deployVerticle(sidecar).await();
+        return ConfigReader.read(json, Map.of(), "sidecar.test");
     }
 
     public int port() {
-        return sidecar.actualPort();
+        return app.smtpPort();
     }
 
     public int backendPort() {
         return backendPort;
     }
 
+    public SidecarApp app() {
+        return app;
+    }
+
     public SidecarConfig config() {
-        return config;
+        return app.config();
+    }
+
+    /** GET on the operations port; returns status and body. */
+    public HttpResponse<String> get(String path) throws Exception {
+        return HttpClient.newHttpClient().send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.adminPort() + path)).timeout(WAIT).build(),
+            HttpResponse.BodyHandlers.ofString());
     }
 
     /** The next session log record; fails the test when none comes within {@link #WAIT}. */
@@ -77,7 +102,7 @@ public final class SidecarHarness implements AutoCloseable {
         return t;
     }
 
-    /** True if the backend saw no connection at all so far (closed ones are reported at once). */
+    /** True if the backend saw no client session so far (closed ones are reported at once; probes aside). */
     public boolean backendUntouched() {
         return backendSessions.isEmpty();
     }

@@ -1,0 +1,169 @@
+package io.smtpsidecar;
+
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.smtpsidecar.config.SidecarConfig;
+import io.smtpsidecar.health.AdminServer;
+import io.smtpsidecar.health.BackendProbe;
+import io.smtpsidecar.health.Readiness;
+import io.smtpsidecar.limits.ClientLimits;
+import io.smtpsidecar.metrics.SidecarMetrics;
+import io.smtpsidecar.session.SessionRecord;
+import io.smtpsidecar.session.SidecarServices;
+import io.smtpsidecar.session.SidecarVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: SMTP verticles (one per event loop), the operations port, the backend probe, the limits
+ * sweeper, configuration reloads and the drain. {@link Main} wraps it in a command line; tests start it in-process.
+ */
+public final class SidecarApp {
+    private static final Logger LOG = LoggerFactory.getLogger("smtp-sidecar");
+
+    private final Vertx vertx;
+    private final AtomicReference<SidecarConfig> config;
+    private final SidecarServices services;
+    private final List<SidecarVerticle> verticles = new ArrayList<>();
+    private final AdminServer admin;
+    private final BackendProbe probe;
+    private String deployment;
+    private int adminPort;
+    private long sweeper = -1;
+
+    private SidecarApp(Vertx vertx, PrometheusMeterRegistry registry, SidecarConfig initial) {
+        this.vertx = vertx;
+        this.config = new AtomicReference<>(initial);
+        this.services = new SidecarServices(new SidecarMetrics(registry), new ClientLimits(), new Readiness());
+        this.admin = new AdminServer(vertx, registry, services.readiness(), config::get, SidecarVerticle.CONTEXTS);
+        this.probe = new BackendProbe(vertx, config::get, services.readiness());
+    }
+
+    /** A Vert.x with its net metrics (no address labels) and the JVM and process binders in {@code registry}. */
+    public static Vertx newVertx(PrometheusMeterRegistry registry) {
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        return Vertx.builder()
+            .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+            .withMetrics(new MicrometerMetricsFactory(registry))
+            .build();
+    }
+
+    /** Starts everything; completes once the SMTP and operations ports listen. */
+    public static Future<SidecarApp> start(Vertx vertx, PrometheusMeterRegistry registry, SidecarConfig initial,
+                                           int instances, Consumer<SessionRecord> sessionLog) {
+        SidecarApp app = new SidecarApp(vertx, registry, initial);
+        return vertx.deployVerticle(() -> app.newVerticle(sessionLog), new DeploymentOptions().setInstances(instances))
+            .compose(id -> {
+                app.deployment = id;
+                app.services.readiness().listening();
+                return app.admin.start(initial.metrics().host(), initial.metrics().port());
+            })
+            .map(port -> {
+                app.adminPort = port;
+                app.probe.start();
+                app.sweeper = vertx.setPeriodic(30_000, id -> app.services.limits().sweep(app.config.get().limits(),
+                    System.nanoTime()));
+                return app;
+            });
+    }
+
+    private SidecarVerticle newVerticle(Consumer<SessionRecord> sessionLog) {
+        SidecarVerticle v = new SidecarVerticle(config::get, services, sessionLog);
+        synchronized (verticles) {
+            verticles.add(v);
+        }
+        return v;
+    }
+
+    public SidecarConfig config() {
+        return config.get();
+    }
+
+    public SidecarServices services() {
+        return services;
+    }
+
+    public int smtpPort() {
+        synchronized (verticles) {
+            return verticles.get(0).actualPort();
+        }
+    }
+
+    public int adminPort() {
+        return adminPort;
+    }
+
+    /**
+     * Applies a reloaded configuration to new connections. Listener, metrics, scan period and log format only take
+     * effect at start: a change there is logged and the running value kept.
+     */
+    public void reload(SidecarConfig next) {
+        SidecarConfig running = config.get();
+        List<String> restart = new ArrayList<>();
+        if (!next.listen().equals(running.listen())) {
+            restart.add("listen.*");
+        }
+        if (!next.metrics().equals(running.metrics())) {
+            restart.add("metrics.*");
+        }
+        if (!next.watch().equals(running.watch())) {
+            restart.add("config.scanPeriod");
+        }
+        if (next.log() != running.log()) {
+            restart.add("log.format");
+        }
+        SidecarConfig applied = next.withStartupKeysOf(running);
+        config.set(applied);
+        services.metrics().configReload("ok");
+        if (!restart.isEmpty()) {
+            LOG.warn("configuration reloaded; changes to {} need a restart and are not applied", restart);
+        } else {
+            LOG.info("configuration reloaded");
+        }
+        if (!Objects.equals(applied, next)) {
+            LOG.debug("running configuration: {}", applied);
+        }
+    }
+
+    /** A reload that failed validation or parsing: the running configuration stays. */
+    public void reloadRejected(String problem) {
+        services.metrics().configReload("invalid");
+        LOG.error("configuration reload rejected, keeping the running configuration: {}", problem);
+    }
+
+    /**
+     * SIGTERM: readiness turns 503 at once, the listeners stop accepting, sessions run on for
+     * {@code shutdown.drainTimeout}, then whatever is left is closed.
+     */
+    public Future<Void> drain() {
+        services.readiness().draining();
+        vertx.cancelTimer(sweeper);
+        probe.stop();
+        LOG.info("draining: no new connections; {} open, waiting up to {}", services.limits().openConnections(),
+            io.smtpsidecar.config.Durations.format(config.get().shutdown().drainTimeout()));
+        return vertx.undeploy(deployment).eventually(admin::close);
+    }
+}

@@ -1,0 +1,79 @@
+package io.smtpsidecar.health;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.smtpsidecar.config.SidecarConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.micrometer.PrometheusRequestHandler;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The operations port: {@code /metrics} (Prometheus text, or OpenMetrics when the Accept header asks for it),
+ * {@code /healthz} (liveness: every SMTP event loop runs a task within two seconds) and {@code /readyz}
+ * (readiness, see {@link Readiness}). Answers are 200 or 503 with a one-line reason.
+ */
+public final class AdminServer {
+    private static final long LIVENESS_TIMEOUT_MS = 2000;
+
+    private final Vertx vertx;
+    private final Handler<HttpServerRequest> metrics;
+    private final Readiness readiness;
+    private final Supplier<SidecarConfig> config;
+    private final Collection<Context> eventLoops;
+    private HttpServer server;
+
+    public AdminServer(Vertx vertx, PrometheusMeterRegistry registry, Readiness readiness,
+                       Supplier<SidecarConfig> config, Collection<Context> eventLoops) {
+        this.vertx = vertx;
+        this.metrics = PrometheusRequestHandler.create(registry, "/metrics");
+        this.readiness = readiness;
+        this.config = config;
+        this.eventLoops = eventLoops;
+    }
+
+    public Future<Integer> start(String host, int port) {
+        server = vertx.createHttpServer().requestHandler(this::handle);
+        return server.listen(port, host).map(HttpServer::actualPort);
+    }
+
+    public Future<Void> close() {
+        return server == null ? Future.succeededFuture() : server.close();
+    }
+
+    private void handle(HttpServerRequest request) {
+        switch (request.path()) {
+            case "/metrics" -> metrics.handle(request);
+            case "/healthz" -> liveness().onComplete(ar -> reply(request,
+                ar.succeeded() ? null : "event loop not answering within " + LIVENESS_TIMEOUT_MS + "ms", "alive"));
+            case "/readyz" -> reply(request, readiness.notReadyReason(config.get().health().backendCheckInterval()),
+                "ready");
+            default -> request.response().setStatusCode(404).end("not found: try /metrics, /healthz, /readyz\n");
+        }
+    }
+
+    private Future<Void> liveness() {
+        List<Future<Void>> pings = new ArrayList<>();
+        for (Context context : eventLoops) {
+            Promise<Void> pong = Promise.promise();
+            context.runOnContext(v -> pong.tryComplete());
+            vertx.setTimer(LIVENESS_TIMEOUT_MS, id -> pong.tryFail("timeout"));
+            pings.add(pong.future());
+        }
+        return Future.all(pings).mapEmpty();
+    }
+
+    private static void reply(HttpServerRequest request, String problem, String okText) {
+        request.response()
+            .setStatusCode(problem == null ? 200 : 503)
+            .putHeader("content-type", "text/plain; charset=utf-8")
+            .end((problem == null ? okText : problem) + "\n");
+    }
+}
