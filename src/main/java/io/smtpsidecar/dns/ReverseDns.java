@@ -72,6 +72,7 @@ public final class ReverseDns {
     /** The NAME to send for {@code address}; the future never fails. */
     public Future<String> name(InetAddress address) {
         if (!config.reverseLookup()) {
+            metrics.dnsLookup("disabled", null);
             return Future.succeededFuture(UNAVAILABLE);
         }
         long start = System.nanoTime();

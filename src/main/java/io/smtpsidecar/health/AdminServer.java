@@ -4,12 +4,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.smtpsidecar.config.SidecarConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.micrometer.PrometheusRequestHandler;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -22,9 +20,11 @@ import java.util.function.Supplier;
  */
 public final class AdminServer {
     private static final long LIVENESS_TIMEOUT_MS = 2000;
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    private static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
     private final Vertx vertx;
-    private final Handler<HttpServerRequest> metrics;
+    private final PrometheusMeterRegistry registry;
     private final Readiness readiness;
     private final Supplier<SidecarConfig> config;
     private final Collection<Context> eventLoops;
@@ -33,7 +33,7 @@ public final class AdminServer {
     public AdminServer(Vertx vertx, PrometheusMeterRegistry registry, Readiness readiness,
                        Supplier<SidecarConfig> config, Collection<Context> eventLoops) {
         this.vertx = vertx;
-        this.metrics = PrometheusRequestHandler.create(registry, "/metrics");
+        this.registry = registry;
         this.readiness = readiness;
         this.config = config;
         this.eventLoops = eventLoops;
@@ -50,13 +50,27 @@ public final class AdminServer {
 
     private void handle(HttpServerRequest request) {
         switch (request.path()) {
-            case "/metrics" -> metrics.handle(request);
+            case "/metrics" -> scrape(request);
             case "/healthz" -> liveness().onComplete(ar -> reply(request,
                 ar.succeeded() ? null : "event loop not answering within " + LIVENESS_TIMEOUT_MS + "ms", "alive"));
             case "/readyz" -> reply(request, readiness.notReadyReason(config.get().health().backendCheckInterval()),
                 "ready");
             default -> request.response().setStatusCode(404).end("not found: try /metrics, /healthz, /readyz\n");
         }
+    }
+
+    /** Prometheus text by default, OpenMetrics when the Accept header asks for it; rendered off the event loop. */
+    private void scrape(HttpServerRequest request) {
+        String accept = request.getHeader("Accept");
+        boolean openMetrics = accept != null && accept.contains("application/openmetrics-text");
+        String contentType = openMetrics ? OPENMETRICS : PROMETHEUS_TEXT;
+        vertx.executeBlocking(() -> registry.scrape(contentType)).onComplete(ar -> {
+            if (ar.succeeded()) {
+                request.response().putHeader("content-type", contentType).end(ar.result());
+            } else {
+                request.response().setStatusCode(500).end("scrape failed: " + ar.cause().getMessage() + "\n");
+            }
+        });
     }
 
     private Future<Void> liveness() {

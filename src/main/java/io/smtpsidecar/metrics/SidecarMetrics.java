@@ -46,7 +46,7 @@ public final class SidecarMetrics {
         for (String reason : new String[] {"connect", "timeout", "greeting", "no_xclient", "xclient_rejected"}) {
             backendFailure(reason, 0);
         }
-        for (String result : new String[] {"confirmed", "unavailable", "tempunavail", "cached"}) {
+        for (String result : new String[] {"confirmed", "unavailable", "tempunavail", "cached", "disabled"}) {
             dnsLookup(result, 0);
         }
         for (String result : new String[] {"ok", "invalid"}) {
