@@ -9,7 +9,7 @@
 #   SIDECAR_JAR=PATH          jar to test (default: <repo>/target/smtp-sidecar.jar)
 #   E2E_SKIP_INSTALL=1        do not try apt-get (fail if a program is missing)
 #   E2E_CASES="1 5 9"         run only these case numbers (default: all)
-#   E2E_PROXY_HANDSHAKE=1     also run case 10 (backend.handshake proxy-v2 / proxy-v1)
+#   E2E_PROXY_HANDSHAKE=0     skip case 10 (backend.handshake proxy-v2 / proxy-v1)
 #   E2E_KEEP=1                keep the scratch folder (it is always kept when a case fails)
 set -euo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH   # postfix, dnsmasq live in sbin
@@ -124,7 +124,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 read -r PF_PORT PF_PROXY_PORT SIDECAR_PORT HAP_V2_PORT HAP_V1_PORT DNS_PORT SC_PP2_PORT SC_PP1_PORT \
-  < <("${TOOL[@]}" ports 8)
+  SC_METRICS_PORT SC_PP2_METRICS_PORT SC_PP1_METRICS_PORT < <("${TOOL[@]}" ports 11)
 
 render() {  # template output KEY=VALUE...
   local tmpl=$TEMPLATES/$1 out=$2
@@ -142,7 +142,7 @@ PIDS+=("dnsmasq:$!")
 mkdir -p "$PF_DIR/etc" "$PF_DIR/spool" "$PF_DIR/data" "$PF_DIR/tls"
 chown postfix "$PF_DIR/data"
 render postfix-main.cf.tmpl "$PF_DIR/etc/main.cf" PF_DIR="$PF_DIR" XCLIENT_HOSTS=127.0.0.1
-if [ "${E2E_PROXY_HANDSHAKE:-0}" = 1 ]; then
+if [ "${E2E_PROXY_HANDSHAKE:-1}" = 1 ]; then
   PROXY_SMTPD="127.0.0.1:$PF_PROXY_PORT inet n - n - - smtpd -o smtpd_upstream_proxy_protocol=haproxy -o syslog_name=postfix/pp"
 else
   PROXY_SMTPD="# (no PROXY-protocol listener: E2E_PROXY_HANDSHAKE is off)"
@@ -191,7 +191,7 @@ start_sidecar() {  # name config log
     fi
   done
 }
-render sidecar.yaml.tmpl "$SCRATCH/sidecar.yaml" LISTEN_PORT="$SIDECAR_PORT" BACKEND_PORT="$PF_PORT" \
+render sidecar.yaml.tmpl "$SCRATCH/sidecar.yaml" LISTEN_PORT="$SIDECAR_PORT" METRICS_PORT="$SC_METRICS_PORT" BACKEND_PORT="$PF_PORT" \
   DNS_PORT="$DNS_PORT" HEADER_TIMEOUT="${HEADER_TIMEOUT_S}s" CONNECT_TIMEOUT="${CONNECT_TIMEOUT_S}s" HANDSHAKE=xclient
 sidecar_java --check-config --config "$SCRATCH/sidecar.yaml" > "$SCRATCH/sidecar-check.out" 2>&1 \
   || { cat "$SCRATCH/sidecar-check.out" >&2; die "the sidecar rejects its configuration"; }
@@ -495,13 +495,14 @@ case_9_body() {
 }
 
 # 10. backend.handshake proxy-v2 / proxy-v1: the sidecar sends a PROXY header (no XCLIENT) to a
-# Postfix smtpd with smtpd_upstream_proxy_protocol=haproxy. Off unless E2E_PROXY_HANDSHAKE=1.
+# Postfix smtpd with smtpd_upstream_proxy_protocol=haproxy.
 case_10() {
-  local kind port cfg m lines
+  local kind port mport cfg m lines
   for kind in proxy-v2 proxy-v1; do
-    if [ "$kind" = proxy-v2 ]; then port=$SC_PP2_PORT; else port=$SC_PP1_PORT; fi
+    if [ "$kind" = proxy-v2 ]; then port=$SC_PP2_PORT; mport=$SC_PP2_METRICS_PORT
+    else port=$SC_PP1_PORT; mport=$SC_PP1_METRICS_PORT; fi
     cfg=$SCRATCH/sidecar-$kind.yaml
-    render sidecar.yaml.tmpl "$cfg" LISTEN_PORT="$port" BACKEND_PORT="$PF_PROXY_PORT" DNS_PORT="$DNS_PORT" \
+    render sidecar.yaml.tmpl "$cfg" LISTEN_PORT="$port" METRICS_PORT="$mport" BACKEND_PORT="$PF_PROXY_PORT" DNS_PORT="$DNS_PORT" \
       HEADER_TIMEOUT="${HEADER_TIMEOUT_S}s" CONNECT_TIMEOUT="${CONNECT_TIMEOUT_S}s" HANDSHAKE="$kind"
     sidecar_java --check-config --config "$cfg" > "$cfg.check" 2>&1 \
       || { fail "sidecar rejects handshake: $kind: $(tail -n1 "$cfg.check")"; return 1; }
@@ -527,10 +528,10 @@ run_case 6 case6_unlisted_source_own_proxy_line case_6
 run_case 7 case7_reverse_dns_unavailable case_7
 run_case 8 case8_client_xclient_refused case_8
 run_case 9 case9_backend_down_and_back case_9
-if [ "${E2E_PROXY_HANDSHAKE:-0}" = 1 ]; then
+if [ "${E2E_PROXY_HANDSHAKE:-1}" = 1 ]; then
   run_case 10 case10_backend_proxy_handshake case_10
 elif want_case 10; then
-  say "SKIP case10_backend_proxy_handshake: set E2E_PROXY_HANDSHAKE=1 (needs backend.handshake proxy-v1/proxy-v2)"
+  say "SKIP case10_backend_proxy_handshake: E2E_PROXY_HANDSHAKE=0"
 fi
 
 say "$PASSED passed, $FAILED failed"

@@ -79,8 +79,15 @@ public final class Main {
             LOG.info("demo backend listening on 127.0.0.1:{}", port);
         }
         Consumer<SessionRecord> log = Main::logSession;
-        SidecarApp app = SidecarApp.start(vertx, registry, config, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, log)
-            .await();
+        SidecarApp app;
+        try {
+            app = SidecarApp.start(vertx, registry, config, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, log).await();
+        } catch (RuntimeException e) {
+            LOG.error("cannot start: {} (listen {}:{}, metrics {}:{})", e.getMessage(), config.listen().host(),
+                config.listen().port(), config.metrics().host(), config.metrics().port());
+            System.exit(1);
+            return;
+        }
         SidecarConfig running = app.config();
         LOG.info("smtp-sidecar listening on {}:{}; backend {}:{} ({}); PROXY header required from: {}; "
                 + "metrics and health on {}:{}", running.listen().host(), app.smtpPort(), running.backend().host(),
