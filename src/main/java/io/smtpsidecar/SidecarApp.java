@@ -164,6 +164,19 @@ public final class SidecarApp {
         probe.stop();
         LOG.info("draining: no new connections; {} open, waiting up to {}", services.limits().openConnections(),
             io.smtpsidecar.config.Durations.format(config.get().shutdown().drainTimeout()));
-        return vertx.undeploy(deployment).eventually(admin::close);
+        return vertx.undeploy(deployment).compose(v -> sessionsLogged(40)).eventually(admin::close);
+    }
+
+    /**
+     * The listener's drain completes when the client sockets are closed; a session is logged when its backend socket
+     * has closed too. Waits briefly (at most {@code tries} * 50 ms) for those last log lines.
+     */
+    private Future<Void> sessionsLogged(int tries) {
+        if (services.metrics().activeSessions() == 0 || tries == 0) {
+            return Future.succeededFuture();
+        }
+        io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
+        vertx.setTimer(50, id -> later.complete());
+        return later.future().compose(v -> sessionsLogged(tries - 1));
     }
 }

@@ -20,6 +20,7 @@ import java.util.Map;
 public final class ConfigLoader {
     private final ConfigRetriever retriever;
     private final String machineHostname;
+    private final boolean hasFile;
 
     /** @param file the YAML file, or null to run on defaults and environment only */
     public ConfigLoader(Vertx vertx, Path file, String machineHostname) {
@@ -29,6 +30,7 @@ public final class ConfigLoader {
     /** @param scanPeriod how often {@link #watch} re-reads the file, or null for no watching */
     public ConfigLoader(Vertx vertx, Path file, String machineHostname, Duration scanPeriod) {
         this.machineHostname = machineHostname;
+        this.hasFile = file != null;
         ConfigRetrieverOptions options = new ConfigRetrieverOptions().setIncludeDefaultStores(false)
             .setScanPeriod(scanPeriod == null ? -1 : scanPeriod.toMillis());
         if (file != null) {
@@ -53,10 +55,21 @@ public final class ConfigLoader {
      * or validate goes to {@code onInvalid} with a message naming the key, and the caller keeps what it runs.
      */
     public void watch(Consumer<SidecarConfig> onChange, Consumer<String> onInvalid) {
+        // read once first, so that the first scan compares with the file as it is now rather than with nothing
+        retriever.getConfig().onComplete(first -> listen(onChange, onInvalid));
+    }
+
+    private void listen(Consumer<SidecarConfig> onChange, Consumer<String> onInvalid) {
         retriever.listen(change -> {
+            JsonObject merged = change.getNewConfiguration();
+            if (hasFile && merged.fieldNames().stream().allMatch(k -> k.startsWith(ConfigKeys.ENV_PREFIX))) {
+                // an editor truncating the file before writing it would otherwise reset every key to its default
+                onInvalid.accept("the configuration file is empty");
+                return;
+            }
             SidecarConfig next;
             try {
-                next = validate(change.getNewConfiguration());
+                next = validate(merged);
             } catch (ConfigException e) {
                 onInvalid.accept(e.getMessage());
                 return;

@@ -70,6 +70,10 @@ public final class SidecarMetrics {
         return registry;
     }
 
+    public int activeSessions() {
+        return active.get();
+    }
+
     public void sessionStarted() {
         active.incrementAndGet();
     }

@@ -130,6 +130,23 @@ class OperationsIT {
         }
     }
 
+    @Test
+    void drainClosesSessionsThatNeverStartedWith421() throws Exception {
+        JsonObject cfg = new JsonObject()
+            .put("proxy", new JsonObject().put("requiredHosts", "127.0.0.1").put("headerTimeout", "60s"))
+            .put("shutdown", new JsonObject().put("drainTimeout", "1s"));
+        try (SidecarHarness h = new SidecarHarness(cfg);
+             SmtpClient waiting = new SmtpClient("127.0.0.1", h.port())) {
+            waiting.send("PROXY TCP4 192.0"); // still in the header when the drain starts
+            h.app().drain().await();
+            assertThat(waiting.reply()).isEqualTo("421 4.3.2 sidecar.test Service shutting down, closing connection");
+            assertThat(waiting.closedByServer()).isTrue();
+            SessionRecord r = h.nextSession();
+            assertThat(r.outcome()).isEqualTo(Outcome.CLOSED_EARLY);
+            assertThat(r.reason()).startsWith("shutdown");
+        }
+    }
+
     private static HttpResponse<String> awaitStatus(SidecarHarness h, String path, int status) throws Exception {
         long deadline = System.nanoTime() + SidecarHarness.WAIT.toNanos();
         HttpResponse<String> r = h.get(path);
