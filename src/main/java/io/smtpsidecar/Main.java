@@ -165,7 +165,7 @@ public final class Main {
         SidecarConfig.Backend b = c.backend();
         SidecarConfig.Proxy p = c.proxy();
         SidecarConfig.Proxy proxy = p.requiredHosts().isEmpty()
-            ? new SidecarConfig.Proxy(HostList.parse("127.0.0.1"), p.headerTimeout(), p.maxHeaderBytes()) : p;
+            ? p.withRequiredHosts(HostList.parse("127.0.0.1")) : p;
         return c.withProxy(proxy).withBackend(
             new SidecarConfig.Backend("127.0.0.1", port, b.connectTimeout(), b.greetingTimeout(), b.handshake()));
     }

@@ -10,6 +10,8 @@ public final class ConfigKeys {
     public static final String REQUIRED_HOSTS = "proxy.requiredHosts";
     public static final String HEADER_TIMEOUT = "proxy.headerTimeout";
     public static final String MAX_HEADER_BYTES = "proxy.maxHeaderBytes";
+    public static final String REJECT_SOURCES = "proxy.rejectSources";
+    public static final String REJECT_OWN_ADDRESS = "proxy.rejectOwnAddress";
     public static final String BACKEND_HOST = "backend.host";
     public static final String BACKEND_PORT = "backend.port";
     public static final String BACKEND_CONNECT_TIMEOUT = "backend.connectTimeout";
@@ -37,7 +39,7 @@ public final class ConfigKeys {
 
     public static final List<String> ALL = List.of(
         LISTEN_HOST, LISTEN_PORT,
-        REQUIRED_HOSTS, HEADER_TIMEOUT, MAX_HEADER_BYTES,
+        REQUIRED_HOSTS, HEADER_TIMEOUT, MAX_HEADER_BYTES, REJECT_SOURCES, REJECT_OWN_ADDRESS,
         BACKEND_HOST, BACKEND_PORT, BACKEND_CONNECT_TIMEOUT, BACKEND_GREETING_TIMEOUT, BACKEND_HANDSHAKE,
         SMTP_HOSTNAME, SMTP_BANNER, REFUSAL_MAX_COMMANDS, REFUSAL_IDLE_TIMEOUT,
         DNS_REVERSE_LOOKUP, DNS_SERVERS, DNS_TIMEOUT, DNS_CACHE_SIZE, DNS_CACHE_TTL,

@@ -17,7 +17,9 @@ public final class ConfigPrinter {
         root.put("proxy", section(
             "requiredHosts", c.proxy().requiredHosts().toString(),
             "headerTimeout", Durations.format(c.proxy().headerTimeout()),
-            "maxHeaderBytes", c.proxy().maxHeaderBytes()));
+            "maxHeaderBytes", c.proxy().maxHeaderBytes(),
+            "rejectSources", c.proxy().rejectSources().toString(),
+            "rejectOwnAddress", c.proxy().rejectOwnAddress()));
         root.put("backend", section(
             "host", c.backend().host(),
             "port", c.backend().port(),

@@ -27,6 +27,8 @@ import java.util.TreeSet;
  */
 public final class ConfigReader {
     public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(3);
+    /** Loopback and link-local: addresses backends commonly trust, never a real client's. */
+    public static final String DEFAULT_REJECT_SOURCES = "<; 127.0.0.0/8 ; ::1 ; 169.254.0.0/16 ; fe80::/10";
     private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
 
     private final JsonObject json;
@@ -75,7 +77,10 @@ public final class ConfigReader {
             hostList(ConfigKeys.REQUIRED_HOSTS),
             duration(ConfigKeys.HEADER_TIMEOUT, DEFAULT_HEADER_TIMEOUT),
             integer(ConfigKeys.MAX_HEADER_BYTES, ProxyHeaderDecoder.DEFAULT_MAX_HEADER,
-                ProxyHeaderDecoder.MIN_MAX_HEADER, ProxyHeaderDecoder.MAX_MAX_HEADER));
+                ProxyHeaderDecoder.MIN_MAX_HEADER, ProxyHeaderDecoder.MAX_MAX_HEADER),
+            raw(ConfigKeys.REJECT_SOURCES) == null ? HostList.parse(DEFAULT_REJECT_SOURCES)
+                : hostList(ConfigKeys.REJECT_SOURCES),
+            bool(ConfigKeys.REJECT_OWN_ADDRESS, true));
         Backend backend = new Backend(
             host(ConfigKeys.BACKEND_HOST, "127.0.0.1"),
             integer(ConfigKeys.BACKEND_PORT, 25, 1, 65535),

@@ -31,8 +31,16 @@ public record SidecarConfig(Listen listen, Proxy proxy, Backend backend, Smtp sm
     public record Listen(String host, int port) {
     }
 
-    /** Which peers must send a PROXY header, and how long they have. */
-    public record Proxy(HostList requiredHosts, Duration headerTimeout, int maxHeaderBytes) {
+    /**
+     * Which peers must send a PROXY header, how long they have, and which claimed sources are refused: many backends
+     * trust loopback or their own address for XCLIENT, so a header must not be able to claim them.
+     */
+    public record Proxy(HostList requiredHosts, Duration headerTimeout, int maxHeaderBytes, HostList rejectSources,
+                        boolean rejectOwnAddress) {
+        /** The same settings with another list of required hosts. */
+        public Proxy withRequiredHosts(HostList hosts) {
+            return new Proxy(hosts, headerTimeout, maxHeaderBytes, rejectSources, rejectOwnAddress);
+        }
     }
 
     /** The legacy MTA behind the sidecar. */

@@ -36,7 +36,7 @@ public final class SidecarMetrics {
                 .description("Connections by how they ended").register(registry));
         }
         for (String version : new String[] {"v1", "v2"}) {
-            for (String result : new String[] {"ok", "local", "malformed", "timeout"}) {
+            for (String result : new String[] {"ok", "local", "malformed", "timeout", "rejected"}) {
                 proxyHeader(version, result, 0);
             }
         }

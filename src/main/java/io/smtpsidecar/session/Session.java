@@ -128,6 +128,12 @@ final class Session {
         vertx.cancelTimer(headerTimer);
         if (result instanceof DecodeResult.Decoded decoded) {
             ProxyHeader header = decoded.header();
+            String refusal = refusedSource(header);
+            if (refusal != null) {
+                services.metrics().proxyHeader("v" + header.version(), "rejected");
+                refuse(new DecodeResult.Invalid(refusal, new byte[0], decoded.rest()), Outcome.REFUSED_MALFORMED);
+                return;
+            }
             services.metrics().proxyHeader("v" + header.version(), header.local() ? "local" : "ok");
             if (header.local()) {
                 source = IdentitySource.LOCAL;
@@ -145,6 +151,21 @@ final class Session {
             services.metrics().proxyHeader(versionOf(invalid.head()), timedOut ? "timeout" : "malformed");
             refuse(invalid, timedOut ? Outcome.REFUSED_TIMEOUT : Outcome.REFUSED_MALFORMED);
         }
+    }
+
+    /** Why a valid header's source must not be used (see {@code proxy.rejectSources}), or null. */
+    private String refusedSource(ProxyHeader header) {
+        if (header.local()) {
+            return null;
+        }
+        InetAddress claimed = header.source().getAddress();
+        if (config.proxy().rejectSources().matches(claimed)) {
+            return "claimed source " + IpAddresses.format(claimed) + " is in proxy.rejectSources";
+        }
+        if (config.proxy().rejectOwnAddress() && claimed.equals(socketAddress(socket.localAddress()).getAddress())) {
+            return "claimed source " + IpAddresses.format(claimed) + " is the sidecar's own address";
+        }
+        return null;
     }
 
     private void refuse(DecodeResult.Invalid invalid, Outcome outcome) {

@@ -1,0 +1,82 @@
+package io.smtpsidecar.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.smtpsidecar.demo.DemoBackend;
+import io.smtpsidecar.support.SidecarHarness;
+import io.smtpsidecar.support.SmtpClient;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+/** A header may not claim the addresses backends trust, and nothing after the header changes the identity. */
+class AntiSpoofingIT {
+    private static final String BANNER = "220 sidecar.test ESMTP";
+
+    private static JsonObject proxy(JsonObject extra) {
+        return new JsonObject().put("proxy", new JsonObject().put("requiredHosts", "127.0.0.1").mergeIn(extra));
+    }
+
+    @Test
+    void loopbackSourceIsRefusedByDefault() throws Exception {
+        try (SidecarHarness h = new SidecarHarness(proxy(new JsonObject()));
+             SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
+            c.send("PROXY TCP4 127.0.0.9 198.51.100.7 50000 25\r\n");
+            assertThat(c.reply()).isEqualTo(BANNER);
+            assertThat(c.command("EHLO x")).startsWith("503 ");
+            assertThat(c.command("QUIT")).startsWith("221 ");
+            SessionRecord r = h.nextSession();
+            assertThat(r.outcome()).isEqualTo(Outcome.REFUSED_MALFORMED);
+            assertThat(r.reason()).isEqualTo("claimed source 127.0.0.9 is in proxy.rejectSources");
+            assertThat(h.backendUntouched()).isTrue();
+        }
+    }
+
+    @Test
+    void linkLocalIpv6SourceIsRefusedByDefault() throws Exception {
+        try (SidecarHarness h = new SidecarHarness(proxy(new JsonObject()));
+             SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
+            c.send("PROXY TCP6 fe80::1 2001:db8::2 50000 25\r\n");
+            assertThat(c.reply()).isEqualTo(BANNER);
+            c.command("QUIT");
+            assertThat(h.nextSession().reason()).isEqualTo("claimed source fe80::1 is in proxy.rejectSources");
+        }
+    }
+
+    @Test
+    void theSidecarsOwnAddressIsRefused() throws Exception {
+        try (SidecarHarness h = new SidecarHarness(proxy(new JsonObject().put("rejectSources", "")));
+             SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
+            c.send("PROXY TCP4 127.0.0.1 198.51.100.7 50000 25\r\n");
+            assertThat(c.reply()).isEqualTo(BANNER);
+            c.command("QUIT");
+            assertThat(h.nextSession().reason()).isEqualTo("claimed source 127.0.0.1 is the sidecar's own address");
+        }
+    }
+
+    @Test
+    void bothChecksCanBeTurnedOff() throws Exception {
+        JsonObject off = new JsonObject().put("rejectSources", "").put("rejectOwnAddress", false);
+        try (SidecarHarness h = new SidecarHarness(proxy(off));
+             SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
+            c.send("PROXY TCP4 127.0.0.1 198.51.100.7 50000 25\r\n");
+            assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+            assertThat(c.command("QUIT")).startsWith("221");
+            assertThat(h.nextBackendSession().xclient()).containsEntry("ADDR", "127.0.0.1");
+        }
+    }
+
+    @Test
+    void aSecondProxyLineIsSmtpDataAndChangesNothing() throws Exception {
+        try (SidecarHarness h = new SidecarHarness(proxy(new JsonObject()));
+             SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
+            c.send("PROXY TCP4 192.0.2.1 198.51.100.7 50000 25\r\n");
+            assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+            assertThat(c.command("PROXY TCP4 203.0.113.9 198.51.100.7 40000 25")).startsWith("502");
+            assertThat(c.command("XCLIENT ADDR=203.0.113.9 NAME=spoofed.example")).startsWith("550");
+            assertThat(c.command("QUIT")).startsWith("221");
+            DemoBackend.Transcript t = h.nextBackendSession();
+            assertThat(t.clientAddress()).isEqualTo("192.0.2.1");
+            assertThat(t.xclient()).containsEntry("NAME", "[UNAVAILABLE]");
+        }
+    }
+}
