@@ -24,9 +24,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SIGTERM to a real sidecar process with messages in flight; JSON log lines on its stdout. */
+/** SIGTERM to a real sidecar process with 100 messages in DATA; JSON log lines on its stdout. */
 class DrainProcessIT {
-    private static final int SESSIONS = 5;
+    private static final int SESSIONS = 100;
 
     @TempDir
     Path dir;
@@ -92,12 +92,15 @@ class DrainProcessIT {
             assertThat(process.exitValue()).isZero();
 
             // the backend also sees the sidecar's readiness probe (greeting, QUIT): count messages, not sessions
+            java.util.Set<String> digests = new java.util.HashSet<>();
             int messages = 0;
             DemoBackend.Transcript t;
             while (messages < SESSIONS && (t = backendSessions.poll(30, TimeUnit.SECONDS)) != null) {
                 messages += t.messages().size();
+                t.messages().forEach(m -> digests.add(m.sha256()));
             }
             assertThat(messages).isEqualTo(SESSIONS);
+            assertThat(digests).as("every message is distinct and accepted once").hasSize(SESSIONS);
             assertThat(backendSessions.stream().mapToInt(x -> x.messages().size()).sum()).isZero();
 
             long forwarded = Files.readAllLines(out).stream()
