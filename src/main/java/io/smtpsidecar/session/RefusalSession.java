@@ -17,6 +17,8 @@ import io.vertx.core.net.NetSocket;
 final class RefusalSession {
     /** RFC 5321 4.5.3.1.4: a command line is at most 1000 octets with its CRLF. */
     static final int MAX_COMMAND_LINE = 1000;
+    /** Input allowed per permitted command before the session is closed, over-long lines included. */
+    static final int BYTES_PER_COMMAND = 64 * 1024;
 
     private final Vertx vertx;
     private final NetSocket socket;
@@ -69,6 +71,11 @@ final class RefusalSession {
     private void onData(Buffer data) {
         bytesIn += data.length();
         if (finished) {
+            return;
+        }
+        // a peer that never sends LF is not limited by the command cap: bound the bytes it may send as well
+        if (bytesIn > (long) (smtp.refusalMaxCommands() + 1) * BYTES_PER_COMMAND) {
+            close(Replies.tooManyCommands(smtp.hostname()));
             return;
         }
         armIdleTimer();

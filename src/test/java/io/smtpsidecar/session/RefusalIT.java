@@ -93,6 +93,32 @@ class RefusalIT {
     }
 
     @Test
+    void endlessLineWithoutLfEndsAtTheByteCap() throws Exception {
+        JsonObject cfg = required("200ms");
+        cfg.put("smtp", new JsonObject().put("refusalMaxCommands", 5));
+        try (SidecarHarness h = new SidecarHarness(cfg);
+             SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
+            assertThat(c.reply()).isEqualTo(BANNER);
+            CompletableFuture<Void> flood = CompletableFuture.runAsync(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                java.util.Arrays.fill(chunk, (byte) 'x');
+                try {
+                    for (int i = 0; i < 160; i++) { // 10 MB without a LF
+                        c.send(chunk);
+                    }
+                } catch (Exception e) {
+                    // closed by the sidecar: what the test expects
+                }
+            });
+            assertThat(c.reply()).isEqualTo("500 5.5.2 Line too long");
+            assertThat(c.reply()).isEqualTo("421 4.7.0 sidecar.test Too many commands, closing connection");
+            assertThat(c.closedByServer()).isTrue();
+            flood.join();
+            assertThat(h.nextSession().bytesIn()).isLessThan(10L * 1024 * 1024);
+        }
+    }
+
+    @Test
     void idleRefusalSessionIsClosed() throws Exception {
         JsonObject cfg = required("200ms");
         cfg.put("smtp", new JsonObject().put("refusalIdleTimeout", "300ms"));
