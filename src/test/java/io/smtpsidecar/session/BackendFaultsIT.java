@@ -2,6 +2,7 @@ package io.smtpsidecar.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.smtpsidecar.demo.DemoBackend;
 import io.smtpsidecar.support.ScriptedBackend;
 import io.smtpsidecar.support.ScriptedBackend.Fault;
 import io.smtpsidecar.support.SidecarHarness;
@@ -10,6 +11,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.File;
 import java.util.Objects;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -40,6 +42,34 @@ class BackendFaultsIT {
                 }
                 awaitNoActiveSessions(h);
                 assertThat(openFds()).as("file descriptors after %d rounds", ROUNDS).isLessThanOrEqualTo(before + 5);
+            }
+        } finally {
+            backendVertx.close().await();
+        }
+    }
+
+    @Test
+    void backendRestartNeedsNoSidecarRestart() throws Exception {
+        Vertx backendVertx = Vertx.vertx();
+        try {
+            DemoBackend first = new DemoBackend(backendVertx,
+                DemoBackend.Options.defaults(), t -> { });
+            int port = first.start("127.0.0.1", 0).await();
+            JsonObject cfg = new JsonObject().put("backend", new JsonObject().put("port", port));
+            try (SidecarHarness h = new SidecarHarness(cfg)) {
+                try (SmtpClient c = new SmtpClient("127.0.0.2", h.port())) {
+                    assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+                }
+                first.stop().await();
+                try (SmtpClient c = new SmtpClient("127.0.0.2", h.port())) {
+                    assertThat(c.reply()).startsWith("421 4.3.0");
+                }
+                new DemoBackend(backendVertx, DemoBackend.Options.defaults(),
+                    t -> { }).start("127.0.0.1", port).await();
+                try (SmtpClient c = new SmtpClient("127.0.0.2", h.port())) {
+                    assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+                    assertThat(c.command("QUIT")).startsWith("221");
+                }
             }
         } finally {
             backendVertx.close().await();
