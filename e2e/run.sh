@@ -465,6 +465,23 @@ case_8() {
   fi
 }
 
+# 11. A PROXY line after the header (through HAProxy v2, after the greeting) is SMTP data: Postfix answers
+# it as an unknown command and the message is still attributed to the real client.
+case_11() {
+  local m
+  m=$(mark "$PF_LOG")
+  dialog case11 --src 127.0.0.5 --port "$HAP_V2_PORT" \
+    expect:220 "send:PROXY TCP4 10.9.9.9 198.51.100.7 40000 25" expect:500 \
+    "send:EHLO client5.e2e.test" expect:250 \
+    "send:MAIL FROM:<sender@e2e.test>" expect:250 "send:RCPT TO:<rcpt-case11@e2e.test>" expect:250 \
+    send:DATA expect:354 message expect:250 send:QUIT expect:221 || return 1
+  [ -n "$QID" ] || { fail "no queue id in the reply"; return 1; }
+  expect_session case11 "$m" "$QID" "client5.e2e.test[127.0.0.5]" || return 1
+  if since "$PF_LOG" "$m" | grep -q '10\.9\.9\.9'; then
+    fail "10.9.9.9 appears in Postfix's log: $(since "$PF_LOG" "$m" | grep -m1 '10\.9\.9\.9')"; return 1
+  fi
+}
+
 # 9. Backend down: the client gets the sidecar's 421 within backend.connectTimeout; backend up
 # again: the next session is accepted.
 case_9() {
@@ -528,6 +545,7 @@ run_case 6 case6_unlisted_source_own_proxy_line case_6
 run_case 7 case7_reverse_dns_unavailable case_7
 run_case 8 case8_client_xclient_refused case_8
 run_case 9 case9_backend_down_and_back case_9
+run_case 11 case11_second_proxy_line_is_data case_11
 if [ "${E2E_PROXY_HANDSHAKE:-1}" = 1 ]; then
   run_case 10 case10_backend_proxy_handshake case_10
 elif want_case 10; then
