@@ -17,6 +17,7 @@ import io.smtpsidecar.metrics.SidecarMetrics;
 import io.smtpsidecar.session.SessionRecord;
 import io.smtpsidecar.session.SidecarServices;
 import io.smtpsidecar.session.SidecarVerticle;
+import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -26,6 +27,8 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -42,6 +45,7 @@ public final class SidecarApp {
     private final AtomicReference<SidecarConfig> config;
     private final SidecarServices services;
     private final List<SidecarVerticle> verticles = new ArrayList<>();
+    private final Set<Context> eventLoops = ConcurrentHashMap.newKeySet();
     private final AdminServer admin;
     private final BackendProbe probe;
     private String deployment;
@@ -52,7 +56,7 @@ public final class SidecarApp {
         this.vertx = vertx;
         this.config = new AtomicReference<>(initial);
         this.services = new SidecarServices(new SidecarMetrics(registry), new ClientLimits(), new Readiness());
-        this.admin = new AdminServer(vertx, registry, services.readiness(), config::get, SidecarVerticle.CONTEXTS);
+        this.admin = new AdminServer(vertx, registry, services.readiness(), config::get, eventLoops);
         this.probe = new BackendProbe(vertx, config::get, services.readiness());
     }
 
@@ -91,7 +95,7 @@ public final class SidecarApp {
     }
 
     private SidecarVerticle newVerticle(Consumer<SessionRecord> sessionLog) {
-        SidecarVerticle v = new SidecarVerticle(config::get, services, sessionLog);
+        SidecarVerticle v = new SidecarVerticle(config::get, services, sessionLog, eventLoops);
         synchronized (verticles) {
             verticles.add(v);
         }

@@ -10,7 +10,6 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -19,12 +18,10 @@ import java.util.function.Supplier;
  * over the instances listening on the same port) and hands every connection to a {@link Session}.
  */
 public final class SidecarVerticle extends VerticleBase {
-    /** The event-loop contexts of all running instances, for the liveness check. */
-    public static final Set<Context> CONTEXTS = ConcurrentHashMap.newKeySet();
-
     private final Supplier<SidecarConfig> config;
     private final SidecarServices services;
     private final Consumer<SessionRecord> sessionLog;
+    private final Set<Context> eventLoops;
     private NetServer server;
     private NetClient backendClient;
     private ReverseDns dns;
@@ -32,12 +29,14 @@ public final class SidecarVerticle extends VerticleBase {
     /**
      * @param config the current configuration snapshot, read once per accepted connection
      * @param sessionLog receives one record per connection when it ends
+     * @param eventLoops where each instance registers its context while it runs, for the liveness check
      */
     public SidecarVerticle(Supplier<SidecarConfig> config, SidecarServices services,
-                           Consumer<SessionRecord> sessionLog) {
+                           Consumer<SessionRecord> sessionLog, Set<Context> eventLoops) {
         this.config = config;
         this.services = services;
         this.sessionLog = sessionLog;
+        this.eventLoops = eventLoops;
     }
 
     @Override
@@ -53,7 +52,7 @@ public final class SidecarVerticle extends VerticleBase {
             SidecarConfig current = config.get();
             new Session(vertx, socket, current, backendClient, dnsFor(current), services, sessionLog).start();
         });
-        CONTEXTS.add(context);
+        eventLoops.add(context);
         return server.listen();
     }
 
@@ -77,7 +76,7 @@ public final class SidecarVerticle extends VerticleBase {
      */
     @Override
     public Future<?> stop() {
-        CONTEXTS.remove(context);
+        eventLoops.remove(context);
         return server.shutdown(config.get().shutdown().drainTimeout())
             .eventually(() -> Future.all(backendClient.close(), dns.close()));
     }
