@@ -49,6 +49,18 @@ class BackendFaultsIT {
     }
 
     @Test
+    void slowGreetingIsWaitedFor() throws Exception {
+        JsonObject cfg = new JsonObject().put("backend", new JsonObject().put("greetingTimeout", "5s"));
+        try (SidecarHarness h = new SidecarHarness(cfg,
+                 DemoBackend.Options.defaults().withGreetingDelay(java.time.Duration.ofSeconds(1)));
+             SmtpClient c = new SmtpClient("127.0.0.2", h.port())) {
+            assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+            assertThat(c.command("QUIT")).startsWith("221");
+            assertThat(h.nextSession().outcome()).isEqualTo(Outcome.FORWARDED);
+        }
+    }
+
+    @Test
     void backendRestartNeedsNoSidecarRestart() throws Exception {
         Vertx backendVertx = Vertx.vertx();
         try {
