@@ -1,0 +1,149 @@
+package io.smtpsidecar.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.smtpsidecar.demo.DemoBackend;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The image's command line (ENTRYPOINT + CMD, JVM flags included) run on this machine against the jar that
+ * {@code mvn package} built, which is why this is an integration test: failsafe runs it after the package phase.
+ * Only the paths change: the JDK running the tests stands in for the image's java, the built jar for
+ * /app/smtp-sidecar.jar, and a temporary file for the mounted configuration.
+ */
+class DockerEntrypointIT {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static List<String> entrypoint;
+    private static List<String> cmd;
+    private static String imageJar;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void readDockerfile() throws Exception {
+        Dockerfile dockerfile = Dockerfile.parse(Manifests.repo().resolve("Dockerfile"));
+        entrypoint = dockerfile.runtime().last("ENTRYPOINT").orElseThrow().execForm();
+        cmd = dockerfile.runtime().last("CMD").orElseThrow().execForm();
+        imageJar = dockerfile.copyFromBuildStage()[1];
+    }
+
+    /** ENTRYPOINT + CMD + extra arguments, with this machine's java, the built jar and {@code config}. */
+    private List<String> commandLine(Path config, String... extra) throws Exception {
+        Path jar = Manifests.repo().resolve("target").resolve(Manifests.finalName() + ".jar");
+        assertThat(jar).as("mvn package has built the jar").exists();
+        String imageConfig = cmd.get(cmd.indexOf("--config") + 1);
+        List<String> line = new ArrayList<>();
+        for (String arg : entrypoint) {
+            line.add(arg.equals("java") ? Path.of(System.getProperty("java.home"), "bin", "java").toString()
+                : arg.equals(imageJar) ? jar.toString() : arg);
+        }
+        for (String arg : cmd) {
+            line.add(arg.equals(imageConfig) ? config.toString() : arg);
+        }
+        line.addAll(List.of(extra));
+        return line;
+    }
+
+    private Process start(List<String> commandLine, Path output) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(commandLine).redirectErrorStream(true).redirectOutput(output.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("SIDECAR_"));
+        return pb.start();
+    }
+
+    @Test
+    void imageCommandLineAcceptsTheShippedConfiguration() throws Exception {
+        Path config = dir.resolve("sidecar.yaml");
+        Files.writeString(config, (String) Manifests.map(
+            Manifests.document(Manifests.repo().resolve("deploy/configmap-sidecar.yaml")), "data").get("sidecar.yaml"));
+        Path out = dir.resolve("out");
+        Process p = start(commandLine(config, "--check-config"), out);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("finished").isTrue();
+        assertThat(p.exitValue()).as(Files.readString(out)).isZero();
+        assertThat(Files.readString(out)).contains("hostname: mx.example.org").contains("198.51.100.10")
+            .contains("drainTimeout: 25s");
+    }
+
+    @Test
+    void imageCommandLineServesHealthAndReadinessAndDrainsOnSigterm() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        Process process = null;
+        try {
+            int backendPort = new DemoBackend(vertx, DemoBackend.Options.defaults(), t -> { })
+                .start("127.0.0.1", 0).await();
+            int smtpPort = freePort();
+            int adminPort = freePort();
+            Path config = dir.resolve("sidecar.yaml");
+            Files.writeString(config, """
+                listen: {host: 127.0.0.1, port: %d}
+                metrics: {host: 127.0.0.1, port: %d}
+                backend: {port: %d}
+                dns: {reverseLookup: false}
+                log: {format: json}
+                """.formatted(smtpPort, adminPort, backendPort));
+            Path out = dir.resolve("out");
+            process = start(commandLine(config), out);
+
+            assertThat(awaitStatus(adminPort, "/healthz", process, out)).isEqualTo("alive");
+            assertThat(awaitStatus(adminPort, "/readyz", process, out)).isEqualTo("ready");
+
+            process.destroy(); // SIGTERM, as the kubelet sends it
+            assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("exited").isTrue();
+            assertThat(process.exitValue()).as(Files.readString(out)).isZero();
+            assertThat(Files.readString(out)).contains("\"message\":\"drained; exiting\"");
+        } finally {
+            if (process != null) {
+                process.destroyForcibly();
+            }
+            vertx.close().await();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Polls until the path answers 200 and returns the body. */
+    private static String awaitStatus(int port, String path, Process process, Path out) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("the sidecar exited with " + process.exitValue() + ": "
+                    + Files.readString(out));
+            }
+            try {
+                HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return r.body().strip();
+                }
+                last = r.statusCode() + " " + r.body();
+            } catch (ConnectException e) {
+                last = "connection refused";
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(path + " never answered 200 (last: " + last + "): " + Files.readString(out));
+    }
+}

@@ -1,0 +1,96 @@
+package io.smtpsidecar.deploy;
+
+import io.vertx.core.json.JsonArray;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The subset of Dockerfile syntax this repository uses: stages, instructions with {@code \} continuations,
+ * comments, and exec-form (JSON) ENTRYPOINT/CMD. Enough to check the file without a Docker engine.
+ */
+record Dockerfile(List<Stage> stages) {
+
+    record Instruction(String keyword, String args) {
+        /** Exec form ({@code ["a", "b"]}) as a list; shell form is refused, it would need /bin/sh in the image. */
+        List<String> execForm() {
+            if (!args.startsWith("[")) {
+                throw new AssertionError(keyword + " is not in exec form: " + args);
+            }
+            return new JsonArray(args).stream().map(String.class::cast).toList();
+        }
+    }
+
+    record Stage(String base, String name, List<Instruction> instructions) {
+        List<Instruction> all(String keyword) {
+            return instructions.stream().filter(i -> i.keyword().equals(keyword)).toList();
+        }
+
+        /** The last one counts, as in Docker. */
+        Optional<Instruction> last(String keyword) {
+            List<Instruction> found = all(keyword);
+            return found.isEmpty() ? Optional.empty() : Optional.of(found.get(found.size() - 1));
+        }
+    }
+
+    static Dockerfile parse(Path file) throws IOException {
+        List<Stage> stages = new ArrayList<>();
+        List<Instruction> current = null;
+        StringBuilder pending = new StringBuilder();
+        for (String raw : Files.readAllLines(file)) {
+            String line = raw.strip();
+            if (line.startsWith("#") || (line.isEmpty() && pending.isEmpty())) {
+                continue;
+            }
+            if (line.endsWith("\\")) {
+                pending.append(line, 0, line.length() - 1).append(' ');
+                continue;
+            }
+            String text = pending.append(line).toString().strip();
+            pending.setLength(0);
+            int space = text.indexOf(' ');
+            String keyword = (space < 0 ? text : text.substring(0, space)).toUpperCase(Locale.ROOT);
+            String args = space < 0 ? "" : text.substring(space + 1).strip();
+            if (keyword.equals("FROM")) {
+                String[] parts = args.split("\\s+");
+                String name = parts.length == 3 && parts[1].equalsIgnoreCase("AS") ? parts[2] : null;
+                current = new ArrayList<>();
+                stages.add(new Stage(parts[0], name, current));
+            } else if (current == null) {
+                throw new AssertionError(file + ": " + keyword + " before FROM");
+            } else {
+                current.add(new Instruction(keyword, args));
+            }
+        }
+        return new Dockerfile(List.copyOf(stages));
+    }
+
+    Stage stage(String name) {
+        return stages.stream().filter(s -> name.equals(s.name())).findFirst()
+            .orElseThrow(() -> new AssertionError("no stage " + name));
+    }
+
+    /** {@code COPY --from=<first stage> <source> <destination>} of the runtime stage, as {source, destination}. */
+    String[] copyFromBuildStage() {
+        String from = "--from=" + stages.get(0).name() + " ";
+        String args = runtime().all("COPY").stream()
+            .map(Instruction::args)
+            .filter(a -> a.startsWith(from))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("the runtime stage copies nothing from the build stage"));
+        String[] parts = args.substring(from.length()).strip().split("\\s+");
+        if (parts.length != 2) {
+            throw new AssertionError("COPY " + args + ": expected one source and one destination");
+        }
+        return parts;
+    }
+
+    /** The image that is run: the last stage. */
+    Stage runtime() {
+        return stages.get(stages.size() - 1);
+    }
+}
