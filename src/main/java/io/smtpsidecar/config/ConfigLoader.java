@@ -59,7 +59,15 @@ public final class ConfigLoader {
         retriever.getConfig().onComplete(first -> listen(onChange, onInvalid));
     }
 
-    private void listen(Consumer<SidecarConfig> onChange, Consumer<String> onInvalid) {
+    private void listen(Consumer<SidecarConfig> onChange, Consumer<String> reportInvalid) {
+        // a file that does not parse fails every scan: report each distinct problem once, not every scan period
+        String[] lastProblem = {null};
+        Consumer<String> onInvalid = problem -> {
+            if (!problem.equals(lastProblem[0])) {
+                lastProblem[0] = problem;
+                reportInvalid.accept(problem);
+            }
+        };
         retriever.listen(change -> {
             JsonObject merged = change.getNewConfiguration();
             if (hasFile && merged.fieldNames().stream().allMatch(k -> k.startsWith(ConfigKeys.ENV_PREFIX))) {
@@ -74,6 +82,7 @@ public final class ConfigLoader {
                 onInvalid.accept(e.getMessage());
                 return;
             }
+            lastProblem[0] = null;
             onChange.accept(next);
         });
         retriever.configStream().exceptionHandler(err -> onInvalid.accept(String.valueOf(err.getMessage())));

@@ -84,7 +84,8 @@ final class Session {
         if (phase == Phase.REFUSAL) {
             refusal.shutdown();
         } else if (phase == Phase.HEADER || phase == Phase.HANDSHAKE) {
-            long margin = Math.min(250, timeout.toMillis() / 2);
+            // leave the 421 time to be written before Vert.x force-closes at the timeout, even on a loaded machine
+            long margin = Math.min(1000, timeout.toMillis() / 4);
             vertx.setTimer(Math.max(1, timeout.toMillis() - margin), id -> {
                 if (phase == Phase.HEADER || phase == Phase.HANDSHAKE) {
                     vertx.cancelTimer(headerTimer);

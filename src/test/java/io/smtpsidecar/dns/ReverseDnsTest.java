@@ -28,7 +28,7 @@ class ReverseDnsTest {
         vertx = Vertx.vertx();
         server = new FakeDnsServer(vertx);
         dns = new ReverseDns(vertx, new SidecarConfig.Dns(true,
-            List.of(new SidecarConfig.DnsServer("127.0.0.1", server.port())), Duration.ofMillis(1500), 100,
+            List.of(new SidecarConfig.DnsServer("127.0.0.1", server.port())), Duration.ofSeconds(5), 100,
             Duration.ofMinutes(5)), METRICS);
     }
 

@@ -85,10 +85,10 @@ class FloodIT {
                 (heapDuring - heapBefore) / FLOOD, unloaded, loaded);
             assertThat(wrongAnswer.get()).isZero();
             assertThat(waited[0]).as("no connection ends before the deadline").isGreaterThanOrEqualTo(DEADLINE_MS - 50);
-            // +10 %, plus slack for a loaded 2-core machine delivering a thousand banners at once
-            assertThat(waited[FLOOD / 2]).as("median end of the header phase").isLessThanOrEqualTo(DEADLINE_MS * 11 / 10 + 200);
+            // +10 %, plus slack for a shared 2-core machine delivering thousands of banners at once
+            assertThat(waited[FLOOD / 2]).as("median end of the header phase").isLessThanOrEqualTo(DEADLINE_MS * 11 / 10 + 500);
             assertThat((heapDuring - heapBefore) / FLOOD).as("heap per flood connection, bytes").isLessThan(20_000);
-            assertThat(loaded).as("legit time to banner under flood (ms)").isLessThan(Math.max(2 * unloaded, unloaded + 20));
+            assertThat(loaded).as("legit time to banner under flood (ms)").isLessThan(Math.max(2 * unloaded, unloaded + 50));
         } finally {
             clients.close().await();
         }

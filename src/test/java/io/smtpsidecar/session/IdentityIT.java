@@ -24,7 +24,8 @@ class IdentityIT {
         try (FakeDnsServer dns = new FakeDnsServer(dnsVertx)) {
             dns.ptr("5.0.0.127.in-addr.arpa", "client5.e2e.test").address("client5.e2e.test", IpAddresses.parse("127.0.0.5"))
                 .ptr("6.0.0.127.in-addr.arpa", "evil name\r\nXCLIENT ADDR=10.9.9.9");
-            JsonObject cfg = new JsonObject().put("dns", new JsonObject().put("reverseLookup", true)
+            // a generous timeout: the first lookup also builds the resolver, slow on a loaded machine
+            JsonObject cfg = new JsonObject().put("dns", new JsonObject().put("reverseLookup", true).put("timeout", "10s")
                 .put("servers", new JsonArray().add("127.0.0.1:" + dns.port())));
             try (SidecarHarness h = new SidecarHarness(cfg)) {
                 try (SmtpClient c = new SmtpClient("127.0.0.5", h.port())) {

@@ -134,7 +134,7 @@ class OperationsIT {
     void drainClosesSessionsThatNeverStartedWith421() throws Exception {
         JsonObject cfg = new JsonObject()
             .put("proxy", new JsonObject().put("requiredHosts", "127.0.0.1").put("headerTimeout", "60s"))
-            .put("shutdown", new JsonObject().put("drainTimeout", "1s"));
+            .put("shutdown", new JsonObject().put("drainTimeout", "4s"));
         try (SidecarHarness h = new SidecarHarness(cfg);
              SmtpClient waiting = new SmtpClient("127.0.0.1", h.port())) {
             waiting.send("PROXY TCP4 192.0"); // still in the header when the drain starts
