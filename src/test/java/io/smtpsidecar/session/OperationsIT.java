@@ -138,6 +138,11 @@ class OperationsIT {
         try (SidecarHarness h = new SidecarHarness(cfg);
              SmtpClient waiting = new SmtpClient("127.0.0.1", h.port())) {
             waiting.send("PROXY TCP4 192.0"); // still in the header when the drain starts
+            // the drain must find the session accepted (a socket not yet handed to a session is simply closed)
+            long deadline = System.nanoTime() + SidecarHarness.WAIT.toNanos();
+            while (h.app().services().metrics().activeSessions() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
             h.app().drain().await();
             assertThat(waiting.reply()).isEqualTo("421 4.3.2 sidecar.test Service shutting down, closing connection");
             assertThat(waiting.closedByServer()).isTrue();
