@@ -151,7 +151,9 @@ final class SmtpLoad {
         void start() {
             startNanos = System.nanoTime();
             for (int i = 0; i < o.concurrency(); i++) {
-                next();
+                // connect from an event loop: a connect() from a plain thread completes its future through a task
+                // queued on the loop, and a banner read before that task runs reaches a socket without a handler
+                vertx.getOrCreateContext().runOnContext(v -> next());
             }
         }
 
@@ -345,7 +347,7 @@ final class SmtpLoad {
         Future<Held> open() {
             t0 = System.nanoTime();
             for (int i = 0; i < Math.min(parallel, count); i++) {
-                launch();
+                vertx.getOrCreateContext().runOnContext(v -> launch());
             }
             if (count == 0) {
                 ready.complete(this);
