@@ -77,8 +77,9 @@ for c in smtp-sink smtp-source haproxy nginx gcc java mvn jcmd; do command -v "$
 
 cd "$REPO_ROOT"
 JAR=$REPO_ROOT/target/smtp-sidecar.jar
-if [ ! -f "$JAR" ] || [ ! -f target/test-classes/io/smtpsidecar/bench/LoadTool.class ]; then
-  say "building (mvn -q -B -DskipTests package)"
+if [ ! -f "$JAR" ] || [ ! -f target/test-classes/io/smtpsidecar/bench/LoadTool.class ] ||
+   [ -n "$(find pom.xml src -newer "$JAR" -type f -print -quit)" ]; then
+  say "building (mvn -q -B -DskipTests package): jar missing or older than the sources"
   mvn -q -B -ntp -DskipTests package >&2
 fi
 if [ ! -s target/bench-cp.txt ] || [ pom.xml -nt target/bench-cp.txt ]; then
@@ -95,11 +96,11 @@ CORES=$(nproc)
 EVENT_LOOPS=$((2 * CORES))     # the sidecar deploys one verticle per event loop, Vert.x default 2 x cores
 WORKERS=$CORES                 # nginx worker_processes = HAProxy nbthread: one per core (see docs/BENCHMARKS.md)
 if [ $QUICK = 1 ]; then
-  ROUNDS=1; SMALL_ROUNDS=1; SMALL_SESSIONS=2000; BULK_SESSIONS=60; WARMUP=2000
-  SWEEP_SESSIONS=200,800,1000,1500; IDLE_WANT=1000; IDLE_ROUNDS=1; SOURCE_RUNS=1; IDLE_WARM=1000; IDLE_SETTLE_MS=2000
+  ROUNDS=1; SMALL_ROUNDS=1; SMALL_SESSIONS=2000; BULK_SESSIONS=200; WARMUP=1500
+  SWEEP_SESSIONS=100,500,800,1000; IDLE_WANT=1000; IDLE_ROUNDS=1; SOURCE_RUNS=1; IDLE_WARM=500; IDLE_SETTLE_MS=1500
 else
   # warm-up: the sidecar's JIT settles after about 20,000 sessions (paths 4 and 5 both feed it)
-  ROUNDS=3; SMALL_ROUNDS=5; SMALL_SESSIONS=6000; BULK_SESSIONS=200; WARMUP=10000
+  ROUNDS=3; SMALL_ROUNDS=5; SMALL_SESSIONS=6000; BULK_SESSIONS=1000; WARMUP=12000
   SWEEP_SESSIONS=1000,3000,4000,6000; IDLE_WANT=10000; IDLE_ROUNDS=3; SOURCE_RUNS=5; IDLE_WARM=2000; IDLE_SETTLE_MS=3000
 fi
 # a held session costs a proxy two sockets: keep below this process limit (inherited by every server)
