@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks smtp-sidecar against HAProxy pass-through and nginx's mail proxy, on loopback, on this machine.
 #
-#   bash bench/run.sh            full run (5 rounds small, 3 rounds of the rest; about 10 minutes)
+#   bash bench/run.sh            full run (5 rounds small, 3 rounds of the rest; about 14 minutes)
 #   bash bench/run.sh --quick    1 round, fewer sessions (under 3 minutes once the packages are installed)
 #
 # Paths, all ending at the same sink: bench/xclient-sink.c, a one-process epoll SMTP sink like Postfix's smtp-sink
@@ -18,6 +18,7 @@
 #   BENCH_KEEP=1                 keep the scratch folder (configs, logs)
 #   BENCH_SIDECAR_JVM_OPTS="..." extra JVM options for the sidecar (replaces the defaults below)
 #   BENCH_WORKLOADS=small,bulk,sweep,idle   a subset
+#   BENCH_RESULTS=DIR            write the results there instead of bench/results
 set -euo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 # the sidecar reads SIDECAR_* as configuration overrides: none may leak in from the caller
@@ -25,7 +26,7 @@ for v in $(compgen -e | grep '^SIDECAR_' || true); do unset "$v"; done
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$BENCH_DIR/.." && pwd)
-RESULTS=$BENCH_DIR/results
+RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results}
 QUICK=0
 for a in "$@"; do
   case "$a" in
