@@ -1,0 +1,381 @@
+#!/usr/bin/env bash
+# Benchmarks smtp-sidecar against HAProxy pass-through and nginx's mail proxy, on loopback, on this machine.
+#
+#   bash bench/run.sh            full run (5 rounds small, 3 rounds of the rest; about 14 minutes)
+#   bash bench/run.sh --quick    1 round, fewer sessions (under 3 minutes once the packages are installed)
+#
+# Paths, all ending at the same sink: bench/xclient-sink.c, a one-process epoll SMTP sink like Postfix's smtp-sink
+# but with Postfix's XCLIENT (smtp-sink 3.7 advertises only "XCLIENT NAME HELO" and answers XCLIENT with 250, which
+# smtp-sidecar rightly refuses as a backend):
+#   1 direct         LoadTool -> sink
+#   2 haproxy        LoadTool -> HAProxy (mode tcp, no PROXY header) -> sink
+#   3 haproxy-nginx  LoadTool -> HAProxy send-proxy-v2 -> nginx mail (proxy_protocol, xclient on, auth_http) -> sink
+#   4 haproxy-sidecar LoadTool -> HAProxy send-proxy-v2 -> smtp-sidecar (XCLIENT) -> sink
+#   5 sidecar        LoadTool -> smtp-sidecar (peer not in requiredHosts, XCLIENT) -> sink
+# smtp-source (Postfix) checks the LoadTool on the direct path, against this sink and against smtp-sink.
+# Writes bench/results/latest.json, latest.md (tables) and latest-raw.jsonl (every run). Needs root (apt-get,
+# smtp-sink). Environment:
+#   BENCH_KEEP=1                 keep the scratch folder (configs, logs)
+#   BENCH_SIDECAR_JVM_OPTS="..." extra JVM options for the sidecar (replaces the defaults below)
+#   BENCH_WORKLOADS=small,bulk,sweep,idle   a subset
+#   BENCH_RESULTS=DIR            write the results there instead of bench/results
+set -euo pipefail
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+# the sidecar reads SIDECAR_* as configuration overrides: none may leak in from the caller
+for v in $(compgen -e | grep '^SIDECAR_' || true); do unset "$v"; done
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$BENCH_DIR/.." && pwd)
+RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results}
+QUICK=0
+for a in "$@"; do
+  case "$a" in
+    --quick) QUICK=1 ;;
+    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) echo "bench: unknown argument $a" >&2; exit 2 ;;
+  esac
+done
+WORKLOADS=${BENCH_WORKLOADS:-small,bulk,sweep,idle}
+has_workload() { [[ ",$WORKLOADS," == *",$1,"* ]]; }
+
+say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { say "ERROR: $*"; exit 2; }
+T_START=$(date +%s)
+
+# ------------------------------------------------------------------ 1. packages and build
+
+install_packages() {
+  local p missing=()
+  for p in postfix haproxy nginx libnginx-mod-mail gcc libc6-dev; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" = 0 ] || die "missing packages: ${missing[*]}; run as root to install them"
+  say "installing: ${missing[*]}"
+  # no distro service may start during the install (nginx's default site would take port 80)
+  local own_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  printf '%s\n' 'postfix postfix/main_mailer_type select Local only' \
+                'postfix postfix/mailname string localhost' | debconf-set-selections
+  local rc=0
+  {
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}"
+  } > /tmp/smtp-sidecar-bench-apt.log 2>&1 || rc=$?
+  [ $own_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
+  if [ $rc != 0 ]; then tail -n 30 /tmp/smtp-sidecar-bench-apt.log >&2; die "apt-get failed (log: /tmp/smtp-sidecar-bench-apt.log)"; fi
+}
+
+install_packages
+[ "$(id -u)" = 0 ] || die "run as root (smtp-sink drops privileges, packages may need installing)"
+for c in smtp-sink smtp-source haproxy nginx gcc java mvn jcmd; do command -v "$c" >/dev/null || die "$c not found"; done
+[ -f /usr/lib/nginx/modules/ngx_mail_module.so ] || die "nginx mail module missing (libnginx-mod-mail)"
+
+cd "$REPO_ROOT"
+JAR=$REPO_ROOT/target/smtp-sidecar.jar
+if [ ! -f "$JAR" ] || [ ! -f target/test-classes/io/smtpsidecar/bench/LoadTool.class ] ||
+   [ -n "$(find pom.xml src -newer "$JAR" -type f -print -quit)" ]; then
+  say "building (mvn -q -B -DskipTests package): jar missing or older than the sources"
+  mvn -q -B -ntp -DskipTests package >&2
+fi
+if [ ! -s target/bench-cp.txt ] || [ pom.xml -nt target/bench-cp.txt ]; then
+  mvn -q -B -ntp dependency:build-classpath -Dmdep.outputFile=target/bench-cp.txt -Dmdep.includeScope=test >/dev/null
+fi
+CP="target/test-classes:target/classes:$(cat target/bench-cp.txt)"
+LOADTOOL=(java -XX:+UseParallelGC -Xms256m -Xmx1g -cp "$CP" io.smtpsidecar.bench.LoadTool)
+
+# ------------------------------------------------------------------ 2. limits, sizes
+
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+FD_LIMIT=$(ulimit -n)
+CORES=$(nproc)
+EVENT_LOOPS=$((2 * CORES))     # the sidecar deploys one verticle per event loop, Vert.x default 2 x cores
+WORKERS=$CORES                 # nginx worker_processes = HAProxy nbthread: one per core (see docs/BENCHMARKS.md)
+if [ $QUICK = 1 ]; then
+  ROUNDS=1; SMALL_ROUNDS=1; SMALL_SESSIONS=2000; BULK_SESSIONS=200; WARMUP=1500
+  SWEEP_SESSIONS=100,500,800,1000; IDLE_WANT=1000; IDLE_ROUNDS=1; SOURCE_RUNS=1; IDLE_WARM=500; IDLE_SETTLE_MS=1500
+else
+  # warm-up: the sidecar's JIT settles after about 20,000 sessions (paths 4 and 5 both feed it)
+  ROUNDS=3; SMALL_ROUNDS=5; SMALL_SESSIONS=6000; BULK_SESSIONS=1000; WARMUP=12000
+  SWEEP_SESSIONS=1000,3000,4000,6000; IDLE_WANT=10000; IDLE_ROUNDS=3; SOURCE_RUNS=5; IDLE_WARM=2000; IDLE_SETTLE_MS=3000
+fi
+# a held session costs a proxy two sockets: keep below this process limit (inherited by every server)
+IDLE_FIT=$(( (FD_LIMIT - 300) / 2 ))
+IDLE_N=$(( IDLE_WANT < IDLE_FIT ? IDLE_WANT : IDLE_FIT ))
+[ "$IDLE_N" -lt "$IDLE_WANT" ] && say "fd limit $FD_LIMIT (hard $(ulimit -Hn)) holds at most $IDLE_N two-socket sessions per proxy: idle uses $IDLE_N instead of $IDLE_WANT"
+HAPROXY_MAXCONN=$(( IDLE_N + 50 ))
+SIDECAR_JVM_OPTS=${BENCH_SIDECAR_JVM_OPTS-}
+
+# ------------------------------------------------------------------ 3. scratch, ports, processes
+
+SCRATCH=$(mktemp -d /tmp/smtp-sidecar-bench.XXXXXX)
+chmod 755 "$SCRATCH"
+declare -A PID=()
+cleanup() {
+  local rc=$?
+  for name in "${!PID[@]}"; do kill "${PID[$name]}" 2>/dev/null || true; done
+  sleep 0.5
+  for name in "${!PID[@]}"; do kill -9 "${PID[$name]}" 2>/dev/null || true; done
+  if [ "${BENCH_KEEP:-0}" = 1 ] || [ $rc != 0 ]; then say "scratch kept: $SCRATCH"; else rm -rf "$SCRATCH"; fi
+}
+trap cleanup EXIT
+
+used_ports=" "
+free_port() {
+  local p
+  while :; do
+    p=$(( 20000 + RANDOM % 20000 ))
+    [[ "$used_ports" == *" $p "* ]] && continue
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+    ss -Htan "sport = :$p" 2>/dev/null | grep -q . && continue
+    used_ports+="$p "; echo "$p"; return
+  done
+}
+wait_port() {   # wait_port PORT NAME
+  local i
+  for i in $(seq 1 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  die "$2 did not listen on 127.0.0.1:$1 (logs in $SCRATCH)"
+}
+stop() {        # stop NAME: by pid, wait until it is gone
+  local p=${PID[$1]:-}
+  [ -n "$p" ] || return 0
+  kill "$p" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+  kill -9 "$p" 2>/dev/null || true
+  wait "$p" 2>/dev/null || true
+  unset "PID[$1]"
+}
+
+SINK=$(free_port); SMTP_SINK=$(free_port); HA_TCP=$(free_port); HA_NGINX=$(free_port); HA_SIDECAR=$(free_port)
+NGINX=$(free_port); AUTH=$(free_port); SIDECAR=$(free_port); METRICS=$(free_port)
+
+start_sink() {
+  gcc -O2 -o "$SCRATCH/xclient-sink" "$BENCH_DIR/xclient-sink.c" || die "cannot compile bench/xclient-sink.c"
+  "$SCRATCH/xclient-sink" 127.0.0.1 "$SINK" sink.bench.test > "$SCRATCH/sink.log" 2>&1 &
+  PID[sink]=$!
+  wait_port "$SINK" xclient-sink
+  # Postfix's own sink, only for the smtp-source comparison of the two sinks on the direct path
+  smtp-sink -u nobody -m 1000 -h smtp-sink.bench.test "127.0.0.1:$SMTP_SINK" 4096 > "$SCRATCH/smtp-sink.log" 2>&1 &
+  PID[smtp_sink]=$!
+  wait_port "$SMTP_SINK" smtp-sink
+}
+
+start_haproxy() {
+  cat > "$SCRATCH/haproxy.cfg" <<EOF
+global
+    nbthread $WORKERS
+    maxconn $HAPROXY_MAXCONN
+    pidfile $SCRATCH/haproxy.pid
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 5m
+    timeout server 5m
+    maxconn $HAPROXY_MAXCONN
+frontend fe_tcp
+    bind 127.0.0.1:$HA_TCP
+    default_backend be_sink
+frontend fe_nginx
+    bind 127.0.0.1:$HA_NGINX
+    default_backend be_nginx
+frontend fe_sidecar
+    bind 127.0.0.1:$HA_SIDECAR
+    default_backend be_sidecar
+backend be_sink
+    server sink 127.0.0.1:$SINK
+backend be_nginx
+    server nginx 127.0.0.1:$NGINX send-proxy-v2
+backend be_sidecar
+    server sidecar 127.0.0.1:$SIDECAR send-proxy-v2
+EOF
+  haproxy -f "$SCRATCH/haproxy.cfg" -db > "$SCRATCH/haproxy.log" 2>&1 &
+  PID[haproxy]=$!
+  wait_port "$HA_TCP" haproxy; wait_port "$HA_NGINX" haproxy; wait_port "$HA_SIDECAR" haproxy
+}
+
+start_nginx() {
+  mkdir -p "$SCRATCH/nginx/logs"
+  cat > "$SCRATCH/nginx/nginx.conf" <<EOF
+load_module /usr/lib/nginx/modules/ngx_mail_module.so;
+daemon off;
+master_process on;
+worker_processes $WORKERS;
+worker_rlimit_nofile $FD_LIMIT;
+pid $SCRATCH/nginx/nginx.pid;
+error_log $SCRATCH/nginx/logs/error.log error;
+events {
+    worker_connections 16384;
+}
+http {
+    access_log off;
+    client_body_temp_path $SCRATCH/nginx/body;
+    proxy_temp_path $SCRATCH/nginx/proxy;
+    fastcgi_temp_path $SCRATCH/nginx/fastcgi;
+    uwsgi_temp_path $SCRATCH/nginx/uwsgi;
+    scgi_temp_path $SCRATCH/nginx/scgi;
+    server {
+        listen 127.0.0.1:$AUTH;
+        location = /auth {
+            add_header Auth-Status OK;
+            add_header Auth-Server 127.0.0.1;
+            add_header Auth-Port $SINK;
+            return 204;
+        }
+    }
+}
+mail {
+    server_name nginx.bench.test;
+    auth_http 127.0.0.1:$AUTH/auth;
+    xclient on;
+    smtp_auth none;
+    server {
+        listen 127.0.0.1:$NGINX proxy_protocol backlog=4096;   # as the others: somaxconn (nginx's default is 511)
+        protocol smtp;
+        set_real_ip_from 127.0.0.1;
+        timeout 60s;
+    }
+}
+EOF
+  nginx -p "$SCRATCH/nginx" -e "$SCRATCH/nginx/logs/error.log" -c "$SCRATCH/nginx/nginx.conf" \
+    > "$SCRATCH/nginx/logs/stdout.log" 2>&1 &
+  PID[nginx]=$!
+  wait_port "$NGINX" nginx; wait_port "$AUTH" nginx
+}
+
+start_sidecar() {
+  cat > "$SCRATCH/sidecar.yaml" <<EOF
+listen: {host: 127.0.0.1, port: $SIDECAR}
+metrics: {host: 127.0.0.1, port: $METRICS}
+proxy: {requiredHosts: "127.0.0.1", headerTimeout: 3s}
+backend: {host: 127.0.0.1, port: $SINK, handshake: xclient}
+dns: {reverseLookup: false}
+limits: {maxConnections: 0, maxConnectionsPerClient: 0, connectionRatePerClient: 0}
+smtp: {hostname: bench.test}
+EOF
+  # shellcheck disable=SC2086
+  java $SIDECAR_JVM_OPTS -jar "$JAR" --config "$SCRATCH/sidecar.yaml" >> "$SCRATCH/sidecar.log" 2>&1 &
+  PID[sidecar]=$!
+  wait_port "$SIDECAR" smtp-sidecar
+}
+
+start_proxies() { start_haproxy; start_nginx; start_sidecar; }
+stop_proxies() { stop sidecar; stop nginx; stop haproxy; }
+
+start_sink
+start_proxies
+say "listening: sink $SINK, haproxy $HA_TCP/$HA_NGINX/$HA_SIDECAR, nginx $NGINX (auth $AUTH), sidecar $SIDECAR; scratch $SCRATCH"
+
+# one transaction through every path before measuring anything
+for port in "$SINK" "$HA_TCP" "$HA_NGINX" "$HA_SIDECAR" "$SIDECAR"; do
+  out=$("${LOADTOOL[@]}" run --port "$port" --concurrency 1 --sessions 3 --timeout-ms 10000)
+  echo "$out" | grep -q '"errors":0' || die "smoke test on port $port failed: $out (logs in $SCRATCH)"
+done
+say "smoke test passed on all five paths"
+
+mkdir -p "$RESULTS"
+RAW=$SCRATCH/raw.jsonl
+: > "$RAW"
+ver() { "$@" 2>&1 | head -n 1; }
+printf '{"phase":"meta","started":"%s","mode":"%s","rounds":%d,"machine":"%s","java":"%s","haproxy":"%s","nginx":"%s","postfix":"%s","sidecar_jvm_opts":"%s","event_loops":%d,"nginx_workers":%d,"haproxy_threads":%d,"fd_limit":%d}\n' \
+  "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$([ $QUICK = 1 ] && echo quick || echo full)" "$ROUNDS" \
+  "$CORES cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB, kernel $(uname -r)" \
+  "$(ver java -version | tr -d '"')" "$(ver haproxy -v)" "$(ver nginx -v)" "$(postconf -d -h mail_version 2>/dev/null)" \
+  "$SIDECAR_JVM_OPTS" "$EVENT_LOOPS" "$WORKERS" "$WORKERS" "$FD_LIMIT" >> "$RAW"
+
+# ------------------------------------------------------------------ 4. load workloads (one JVM, interleaved)
+
+LOAD_WL=()
+for w in small bulk sweep; do has_workload $w && LOAD_WL+=("$w"); done
+if [ ${#LOAD_WL[@]} -gt 0 ]; then
+  cat > "$SCRATCH/spec.properties" <<EOF
+sources=127.0.0.2-127.0.0.41
+timeoutMs=10000
+maxSeconds=60
+rounds=$ROUNDS
+small.rounds=$SMALL_ROUNDS
+warmup.sessions=$WARMUP
+proc.haproxy=${PID[haproxy]}
+proc.nginx=${PID[nginx]}
+proc.sidecar=${PID[sidecar]}
+proc.sink=${PID[sink]}
+paths=1,2,3,4,5
+path.1.name=direct
+path.1.port=$SINK
+path.1.procs=
+path.2.name=haproxy
+path.2.port=$HA_TCP
+path.2.procs=haproxy
+path.3.name=haproxy-nginx
+path.3.port=$HA_NGINX
+path.3.procs=haproxy,nginx
+path.4.name=haproxy-sidecar
+path.4.port=$HA_SIDECAR
+path.4.procs=haproxy,sidecar
+path.5.name=sidecar
+path.5.port=$SIDECAR
+path.5.procs=sidecar
+small.concurrency=20
+small.sessions=$SMALL_SESSIONS
+small.size=1024
+bulk.concurrency=20
+bulk.sessions=$BULK_SESSIONS
+bulk.size=1000000
+sweep.levels=1,10,100,1000
+sweep.sessions=$SWEEP_SESSIONS
+sweep.size=1024
+EOF
+  say "load workloads: ${LOAD_WL[*]} ($ROUNDS rounds, small $SMALL_ROUNDS)"
+  "${LOADTOOL[@]}" bench --spec "$SCRATCH/spec.properties" --workloads "$(IFS=,; echo "${LOAD_WL[*]}")" --out "$RAW"
+
+  if has_workload small; then
+    # the reference load generator on the direct path, to check the LoadTool's numbers (and the two sinks)
+    for r in $(seq 1 $SOURCE_RUNS); do
+      for target in "$SINK:xclient-sink" "$SMTP_SINK:smtp-sink"; do
+        port=${target%%:*}; sinkname=${target#*:}
+        cmd="smtp-source -s 20 -m $SMALL_SESSIONS -l 1024 -M bench.test -f sender@bench.test -t test@bench.test 127.0.0.1:$port"
+        t0=$(date +%s%N)
+        # shellcheck disable=SC2086
+        $cmd > "$SCRATCH/smtp-source.log" 2>&1 || die "smtp-source failed: $(tail -n 3 "$SCRATCH/smtp-source.log")"
+        t1=$(date +%s%N)
+        awk -v n="$SMALL_SESSIONS" -v ns=$((t1 - t0)) -v r="$r" -v sink="$sinkname" -v cmd="${cmd/$port/PORT}" \
+          'BEGIN{printf "{\"phase\":\"smtp-source\",\"path\":\"1\",\"workload\":\"small\",\"sink\":\"%s\",\"round\":%d,\"sessions\":%d,\"elapsed_s\":%.4f,\"sessions_per_s\":%.1f,\"command\":\"%s\"}\n", sink, r, n, ns/1e9, n/(ns/1e9), cmd}' >> "$RAW"
+        say "smtp-source run $r -> $sinkname: $(tail -n 1 "$RAW" | grep -o '"sessions_per_s":[0-9.]*')"
+      done
+    done
+  fi
+fi
+
+# ------------------------------------------------------------------ 5. idle sessions (fresh proxies per run)
+
+if has_workload idle; then
+  say "idle: $IDLE_N sessions held after EHLO per run, $IDLE_ROUNDS round(s), paths 2..5, fresh proxies each run"
+  declare -A IDLE_PORT=([2]=$HA_TCP [3]=$HA_NGINX [4]=$HA_SIDECAR [5]=$SIDECAR)
+  declare -A IDLE_NAME=([2]=haproxy [3]=haproxy-nginx [4]=haproxy-sidecar [5]=sidecar)
+  declare -A IDLE_PROCS=([2]=haproxy [3]=haproxy,nginx [4]=haproxy,sidecar [5]=sidecar)
+  for r in $(seq 1 $IDLE_ROUNDS); do
+    for p in 2 3 4 5; do
+      stop_proxies; start_proxies
+      # the same short warm-up for every path: JIT, pools, first-use allocations are not per-session costs
+      "${LOADTOOL[@]}" run --port "${IDLE_PORT[$p]}" --concurrency 20 --sessions "$IDLE_WARM" > /dev/null
+      procs=(--proc "haproxy=${PID[haproxy]}" --proc "nginx=${PID[nginx]}" --proc "sidecar=${PID[sidecar]}:jvm" --proc "sink=${PID[sink]}")
+      "${LOADTOOL[@]}" idle --port "${IDLE_PORT[$p]}" --count "$IDLE_N" --path "$p" --path-name "${IDLE_NAME[$p]}" \
+        --proxy-procs "${IDLE_PROCS[$p]}" --round "$r" --settle-ms "$IDLE_SETTLE_MS" "${procs[@]}" --out "$RAW"
+    done
+  done
+fi
+
+# ------------------------------------------------------------------ 6. results
+
+cp "$RAW" "$RESULTS/latest-raw.jsonl"
+"${LOADTOOL[@]}" summarize --raw "$RAW" --json "$RESULTS/latest.json" --md "$RESULTS/latest.md"
+cp "$SCRATCH/sidecar.log" "$SCRATCH/sidecar-last.log" 2>/dev/null || true
+say "done in $(( $(date +%s) - T_START )) s: $RESULTS/latest.json, $RESULTS/latest.md"
+cat "$RESULTS/latest.md"
