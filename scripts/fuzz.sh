@@ -62,7 +62,7 @@ if [[ -d $generated ]] && [[ $status -eq 0 || -n $(ls -A "$generated" 2>/dev/nul
 fi
 after=$(find "$inputs" -type f | wc -l)
 grep -a -E '^#[0-9]+[[:space:]]+DONE|^Done [0-9]+ runs' "$log" || grep -a -E '^#[0-9]+' "$log" | tail -1 || true
-echo "corpus $inputs: $before -> $after files, $(du -sk "$inputs" | cut -f1) KB"
+echo "corpus $inputs: $before -> $after files, $(cat "$inputs"/* | wc -c) bytes"
 crashes=$(find "$inputs" -name 'crash-*' -newer "$marker" 2>/dev/null || true)
 if [[ $status -ne 0 ]]; then
   grep -a -E 'FuzzTestFinding|Caused by|^\s+at io\.smtpsidecar' "$log" | head -20 || true
