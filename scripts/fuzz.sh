@@ -21,7 +21,7 @@ declare -A TARGETS=(
   [lines]=CommandLineReaderFuzzTest#feed
   [config]=ConfigReaderFuzzTest#read
 )
-usage() { echo "usage: $0 {${!TARGETS[*]}} MINUTES" | tr ' ' '|' >&2; exit 2; }
+usage() { local names; names=$(printf '%s\n' "${!TARGETS[@]}" | sort | paste -sd'|'); echo "usage: $0 {$names|list} [MINUTES]" >&2; exit 2; }
 [[ $# -eq 1 && $1 == list ]] && { for t in "${!TARGETS[@]}"; do echo "$t ${TARGETS[$t]}"; done | sort; exit 0; }
 [[ $# -eq 2 && -n ${TARGETS[$1]:-} && $2 =~ ^[0-9]+$ && $2 -gt 0 ]] || usage
 target=$1 minutes=$2
