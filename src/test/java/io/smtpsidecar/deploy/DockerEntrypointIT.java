@@ -1,12 +1,12 @@
 package io.smtpsidecar.deploy;
 
+import io.smtpsidecar.support.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.smtpsidecar.demo.DemoBackend;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -87,8 +87,8 @@ class DockerEntrypointIT {
         try {
             int backendPort = new DemoBackend(vertx, DemoBackend.Options.defaults(), t -> { })
                 .start("127.0.0.1", 0).await();
-            int smtpPort = freePort();
-            int adminPort = freePort();
+            int smtpPort = Ports.free();
+            int adminPort = Ports.free();
             Path config = dir.resolve("sidecar.yaml");
             Files.writeString(config, """
                 listen: {host: 127.0.0.1, port: %d}
@@ -115,11 +115,6 @@ class DockerEntrypointIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     /** Polls until the path answers 200 and returns the body. */
     private static String awaitStatus(int port, String path, Process process, Path out) throws Exception {

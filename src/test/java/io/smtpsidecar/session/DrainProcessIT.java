@@ -3,13 +3,12 @@ package io.smtpsidecar.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.smtpsidecar.demo.DemoBackend;
+import io.smtpsidecar.support.Ports;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
 import java.net.ConnectException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,11 +30,6 @@ class DrainProcessIT {
     @TempDir
     Path dir;
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     @Test
     void everyMessageStartedBeforeTheSignalIsAccepted() throws Exception {
@@ -45,8 +39,8 @@ class DrainProcessIT {
         try {
             int backendPort = new DemoBackend(vertx, DemoBackend.Options.defaults(), backendSessions::add)
                 .start("127.0.0.1", 0).await();
-            int smtpPort = freePort();
-            int adminPort = freePort();
+            int smtpPort = Ports.free();
+            int adminPort = Ports.free();
             Path config = dir.resolve("sidecar.yaml");
             Files.writeString(config, """
                 listen: {host: 127.0.0.1, port: %d}
