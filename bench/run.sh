@@ -17,6 +17,7 @@
 # smtp-sink). Environment:
 #   BENCH_KEEP=1                 keep the scratch folder (configs, logs)
 #   BENCH_SIDECAR_JVM_OPTS="..." extra JVM options for the sidecar (replaces the defaults below)
+#   BENCH_SIDECAR_WARM=N         the sidecar's backend.warmConnections (default 8; 0 = every session connects)
 #   BENCH_WORKLOADS=small,bulk,sweep,idle   a subset
 #   BENCH_RESULTS=DIR            write the results there instead of bench/results
 set -euo pipefail
@@ -31,7 +32,7 @@ QUICK=0
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bench: unknown argument $a" >&2; exit 2 ;;
   esac
 done
@@ -110,6 +111,7 @@ IDLE_N=$(( IDLE_WANT < IDLE_FIT ? IDLE_WANT : IDLE_FIT ))
 [ "$IDLE_N" -lt "$IDLE_WANT" ] && say "fd limit $FD_LIMIT (hard $(ulimit -Hn)) holds at most $IDLE_N two-socket sessions per proxy: idle uses $IDLE_N instead of $IDLE_WANT"
 HAPROXY_MAXCONN=$(( IDLE_N + 50 ))
 SIDECAR_JVM_OPTS=${BENCH_SIDECAR_JVM_OPTS-}
+SIDECAR_WARM=${BENCH_SIDECAR_WARM:-8}   # backend.warmConnections: 2 per event loop
 
 # ------------------------------------------------------------------ 3. scratch, ports, processes
 
@@ -251,15 +253,8 @@ EOF
 }
 
 start_sidecar() {
-  cat > "$SCRATCH/sidecar.yaml" <<EOF
-listen: {host: 127.0.0.1, port: $SIDECAR}
-metrics: {host: 127.0.0.1, port: $METRICS}
-proxy: {requiredHosts: "127.0.0.1", headerTimeout: 3s}
-backend: {host: 127.0.0.1, port: $SINK, handshake: xclient}
-dns: {reverseLookup: false}
-limits: {maxConnections: 0, maxConnectionsPerClient: 0, connectionRatePerClient: 0}
-smtp: {hostname: bench.test}
-EOF
+  sed -e "s/@LISTEN@/$SIDECAR/; s/@METRICS@/$METRICS/; s/@SINK@/$SINK/; s/@WARM@/$SIDECAR_WARM/" \
+    "$BENCH_DIR/sidecar.yaml.tmpl" > "$SCRATCH/sidecar.yaml"
   # shellcheck disable=SC2086
   java $SIDECAR_JVM_OPTS -jar "$JAR" --config "$SCRATCH/sidecar.yaml" >> "$SCRATCH/sidecar.log" 2>&1 &
   PID[sidecar]=$!
@@ -284,11 +279,11 @@ mkdir -p "$RESULTS"
 RAW=$SCRATCH/raw.jsonl
 : > "$RAW"
 ver() { "$@" 2>&1 | head -n 1; }
-printf '{"phase":"meta","started":"%s","mode":"%s","rounds":%d,"machine":"%s","java":"%s","haproxy":"%s","nginx":"%s","postfix":"%s","sidecar_jvm_opts":"%s","event_loops":%d,"nginx_workers":%d,"haproxy_threads":%d,"fd_limit":%d}\n' \
+printf '{"phase":"meta","started":"%s","mode":"%s","rounds":%d,"machine":"%s","java":"%s","haproxy":"%s","nginx":"%s","postfix":"%s","sidecar_jvm_opts":"%s","sidecar_warm_connections":%d,"event_loops":%d,"nginx_workers":%d,"haproxy_threads":%d,"fd_limit":%d}\n' \
   "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$([ $QUICK = 1 ] && echo quick || echo full)" "$ROUNDS" \
   "$CORES cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB, kernel $(uname -r)" \
   "$(ver java -version | tr -d '"')" "$(ver haproxy -v)" "$(ver nginx -v)" "$(postconf -d -h mail_version 2>/dev/null)" \
-  "$SIDECAR_JVM_OPTS" "$EVENT_LOOPS" "$WORKERS" "$WORKERS" "$FD_LIMIT" >> "$RAW"
+  "$SIDECAR_JVM_OPTS" "$SIDECAR_WARM" "$EVENT_LOOPS" "$WORKERS" "$WORKERS" "$FD_LIMIT" >> "$RAW"
 
 # ------------------------------------------------------------------ 4. load workloads (one JVM, interleaved)
 

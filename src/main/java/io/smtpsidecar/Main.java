@@ -167,7 +167,7 @@ public final class Main {
         SidecarConfig.Proxy proxy = p.requiredHosts().isEmpty()
             ? p.withRequiredHosts(HostList.parse("127.0.0.1")) : p;
         return c.withProxy(proxy).withBackend(
-            new SidecarConfig.Backend("127.0.0.1", port, b.connectTimeout(), b.greetingTimeout(), b.handshake()));
+            b.at("127.0.0.1", port));
     }
 
     /** The pod or machine name; read from the kernel rather than DNS, which may be slow or absent at start. */

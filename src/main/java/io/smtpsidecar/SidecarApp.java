@@ -79,7 +79,8 @@ public final class SidecarApp {
     public static Future<SidecarApp> start(Vertx vertx, PrometheusMeterRegistry registry, SidecarConfig initial,
                                            int instances, Consumer<SessionRecord> sessionLog) {
         SidecarApp app = new SidecarApp(vertx, registry, initial);
-        return vertx.deployVerticle(() -> app.newVerticle(sessionLog), new DeploymentOptions().setInstances(instances))
+        return vertx.deployVerticle(() -> app.newVerticle(sessionLog, instances),
+                new DeploymentOptions().setInstances(instances))
             .compose(id -> {
                 app.deployment = id;
                 app.services.readiness().listening();
@@ -94,8 +95,8 @@ public final class SidecarApp {
             });
     }
 
-    private SidecarVerticle newVerticle(Consumer<SessionRecord> sessionLog) {
-        SidecarVerticle v = new SidecarVerticle(config::get, services, sessionLog, eventLoops);
+    private SidecarVerticle newVerticle(Consumer<SessionRecord> sessionLog, int instances) {
+        SidecarVerticle v = new SidecarVerticle(config::get, services, sessionLog, eventLoops, instances);
         synchronized (verticles) {
             verticles.add(v);
         }
@@ -141,6 +142,9 @@ public final class SidecarApp {
         }
         SidecarConfig applied = next.withStartupKeysOf(running);
         config.set(applied);
+        synchronized (verticles) {
+            verticles.forEach(SidecarVerticle::configChanged);
+        }
         services.metrics().configReload("ok");
         if (!restart.isEmpty()) {
             LOG.warn("configuration reloaded; changes to {} need a restart and are not applied", restart);

@@ -17,6 +17,8 @@ public final class ConfigKeys {
     public static final String BACKEND_CONNECT_TIMEOUT = "backend.connectTimeout";
     public static final String BACKEND_GREETING_TIMEOUT = "backend.greetingTimeout";
     public static final String BACKEND_HANDSHAKE = "backend.handshake";
+    public static final String BACKEND_WARM_CONNECTIONS = "backend.warmConnections";
+    public static final String BACKEND_WARM_MAX_IDLE = "backend.warmMaxIdle";
     public static final String SMTP_HOSTNAME = "smtp.hostname";
     public static final String SMTP_BANNER = "smtp.banner";
     public static final String REFUSAL_MAX_COMMANDS = "smtp.refusalMaxCommands";
@@ -41,6 +43,7 @@ public final class ConfigKeys {
         LISTEN_HOST, LISTEN_PORT,
         REQUIRED_HOSTS, HEADER_TIMEOUT, MAX_HEADER_BYTES, REJECT_SOURCES, REJECT_OWN_ADDRESS,
         BACKEND_HOST, BACKEND_PORT, BACKEND_CONNECT_TIMEOUT, BACKEND_GREETING_TIMEOUT, BACKEND_HANDSHAKE,
+        BACKEND_WARM_CONNECTIONS, BACKEND_WARM_MAX_IDLE,
         SMTP_HOSTNAME, SMTP_BANNER, REFUSAL_MAX_COMMANDS, REFUSAL_IDLE_TIMEOUT,
         DNS_REVERSE_LOOKUP, DNS_SERVERS, DNS_TIMEOUT, DNS_CACHE_SIZE, DNS_CACHE_TTL,
         LIMITS_MAX_CONNECTIONS, LIMITS_PER_CLIENT, LIMITS_RATE_PER_CLIENT, LIMITS_TRACKED_CLIENTS,

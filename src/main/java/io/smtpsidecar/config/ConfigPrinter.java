@@ -25,7 +25,9 @@ public final class ConfigPrinter {
             "port", c.backend().port(),
             "connectTimeout", Durations.format(c.backend().connectTimeout()),
             "greetingTimeout", Durations.format(c.backend().greetingTimeout()),
-            "handshake", c.backend().handshake().label()));
+            "handshake", c.backend().handshake().label(),
+            "warmConnections", c.backend().warmConnections(),
+            "warmMaxIdle", Durations.format(c.backend().warmMaxIdle())));
         root.put("smtp", section(
             "hostname", c.smtp().hostname(),
             "banner", c.smtp().banner(),

@@ -81,12 +81,15 @@ public final class ConfigReader {
             raw(ConfigKeys.REJECT_SOURCES) == null ? HostList.parse(DEFAULT_REJECT_SOURCES)
                 : hostList(ConfigKeys.REJECT_SOURCES),
             bool(ConfigKeys.REJECT_OWN_ADDRESS, true));
+        Handshake handshake = handshake();
         Backend backend = new Backend(
             host(ConfigKeys.BACKEND_HOST, "127.0.0.1"),
             integer(ConfigKeys.BACKEND_PORT, 25, 1, 65535),
             duration(ConfigKeys.BACKEND_CONNECT_TIMEOUT, Duration.ofSeconds(5)),
             duration(ConfigKeys.BACKEND_GREETING_TIMEOUT, Duration.ofSeconds(10)),
-            handshake());
+            handshake,
+            warmConnections(handshake),
+            duration(ConfigKeys.BACKEND_WARM_MAX_IDLE, Duration.ofSeconds(60)));
         String hostname = hostname(machineHostname);
         Smtp smtp = new Smtp(
             hostname,
@@ -255,6 +258,16 @@ public final class ConfigReader {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(key, e.getMessage());
         }
+    }
+
+    /** A PROXY header or a plain connection carries the client from its first byte: nothing can be opened ahead. */
+    private int warmConnections(Handshake handshake) {
+        int n = integer(ConfigKeys.BACKEND_WARM_CONNECTIONS, 0, 0, 10_000);
+        if (n > 0 && handshake != Handshake.XCLIENT) {
+            throw new ConfigException(ConfigKeys.BACKEND_WARM_CONNECTIONS, n + " needs backend.handshake: xclient (with "
+                + handshake.label() + " the backend learns the client from the connection's first bytes)");
+        }
+        return n;
     }
 
     private Handshake handshake() {

@@ -43,9 +43,17 @@ public record SidecarConfig(Listen listen, Proxy proxy, Backend backend, Smtp sm
         }
     }
 
-    /** The legacy MTA behind the sidecar. */
+    /**
+     * The legacy MTA behind the sidecar. {@code warmConnections} (XCLIENT only) are kept connected and past EHLO,
+     * shared out over the event loops, each ended after {@code warmMaxIdle} unused.
+     */
     public record Backend(String host, int port, Duration connectTimeout, Duration greetingTimeout,
-                          Handshake handshake) {
+                          Handshake handshake, int warmConnections, Duration warmMaxIdle) {
+        /** The same backend at another address (the demo points the sidecar at its own). */
+        public Backend at(String otherHost, int otherPort) {
+            return new Backend(otherHost, otherPort, connectTimeout, greetingTimeout, handshake, warmConnections,
+                warmMaxIdle);
+        }
     }
 
     /** How the real client's identity is handed to the backend. */

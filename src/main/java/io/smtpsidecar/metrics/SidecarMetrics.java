@@ -23,6 +23,7 @@ public final class SidecarMetrics {
     private final Map<Outcome, Counter> connections = new EnumMap<>(Outcome.class);
     private final Map<String, Counter> labelled = new ConcurrentHashMap<>();
     private final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger warmReady = new AtomicInteger();
     private final Timer sessionDuration;
     private final Timer backendHandshake;
     private final Timer dnsLookup;
@@ -52,12 +53,17 @@ public final class SidecarMetrics {
         for (String result : new String[] {"ok", "invalid"}) {
             configReload(result, 0);
         }
+        for (String event : new String[] {"used", "expired", "lost", "failed"}) {
+            warmBackend(event, 0);
+        }
         Gauge.builder(PREFIX + "sessions.active", active, AtomicInteger::get)
             .description("Connections open now").register(registry);
+        Gauge.builder(PREFIX + "backend.warm.ready", warmReady, AtomicInteger::get)
+            .description("Warm backend connections ready now (backend.warmConnections)").register(registry);
         sessionDuration = Timer.builder(PREFIX + "session.duration").description("Connection lifetime")
             .publishPercentileHistogram().register(registry);
         backendHandshake = Timer.builder(PREFIX + "backend.handshake")
-            .description("Backend connect, greeting, EHLO and XCLIENT").publishPercentileHistogram().register(registry);
+            .description("Backend connect, greeting, EHLO and XCLIENT (XCLIENT only on a warm connection)").publishPercentileHistogram().register(registry);
         dnsLookup = Timer.builder(PREFIX + "dns.lookup").description("Reverse lookups with forward confirmation")
             .publishPercentileHistogram().register(registry);
         bytesIn = Counter.builder(PREFIX + "bytes").tag("direction", "in").baseUnit("bytes")
@@ -109,6 +115,20 @@ public final class SidecarMetrics {
 
     public void configReload(String result) {
         configReload(result, 1);
+    }
+
+    /** A warm backend connection was used by a session, expired unused, lost (closed by the backend) or failed to open. */
+    public void warmBackend(String event) {
+        warmBackend(event, 1);
+    }
+
+    /** @param delta +1 when a warm connection becomes ready, -1 when it leaves the pool */
+    public void warmReady(int delta) {
+        warmReady.addAndGet(delta);
+    }
+
+    private void warmBackend(String event, int n) {
+        counter("backend.warm", "event", event, null, null).increment(n);
     }
 
     private void proxyHeader(String version, String result, int n) {

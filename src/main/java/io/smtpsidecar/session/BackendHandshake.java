@@ -18,9 +18,11 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The sidecar's dialogue with the backend before the client is connected through: greeting, {@code EHLO}, one or more
- * {@code XCLIENT} commands, each answered with 220 (Postfix XCLIENT_README). Completes with the backend's last 220
- * greeting, which is what the client sees; fails with a {@link BackendFailure}.
+ * The sidecar's dialogue with the backend before the client is connected through, in two stages. {@link #open}: the
+ * greeting and, for XCLIENT, {@code EHLO} with the XCLIENT attributes checked; it needs no client, so a warm
+ * connection ({@link WarmBackends}) runs it ahead of time. {@link #identify}: one or more {@code XCLIENT} commands,
+ * each answered with 220 (Postfix XCLIENT_README). Completes with the backend's last 220 greeting, which is what the
+ * client sees; fails with a {@link BackendFailure}.
  */
 final class BackendHandshake {
     private static final int MAX_REPLY_LINE = 4096;
@@ -40,6 +42,9 @@ final class BackendHandshake {
     private String waitingFor;
     private long timer = -1;
     private BackendFailure failure;
+    private SmtpReply greeting;
+    private Set<String> advertised;
+    private Runnable idleBreak;
 
     BackendHandshake(Vertx vertx, NetSocket backend, SidecarConfig.Backend config, String ehloName) {
         this.vertx = vertx;
@@ -48,39 +53,83 @@ final class BackendHandshake {
         this.ehloName = ehloName;
     }
 
+    NetSocket socket() {
+        return backend;
+    }
+
     /**
+     * Greeting, then for XCLIENT the {@code EHLO} whose reply must advertise XCLIENT with ADDR and NAME.
+     *
      * @param preamble bytes to send before anything else (a PROXY header for the proxy-v1/v2 modes), or null
-     * @param request the client identity for XCLIENT, available once reverse DNS has answered
      */
-    Future<Greeting> run(Buffer preamble, Function<Set<String>, Future<XclientRequest>> request) {
+    Future<Void> open(Buffer preamble) {
         backend.handler(this::onData);
         if (preamble != null) {
             backend.write(preamble);
         }
         backend.exceptionHandler(err -> fail(new BackendFailure("greeting", "backend connection error: " + err)));
         backend.closeHandler(v -> fail(new BackendFailure("greeting", "backend closed the connection during the handshake")));
-        Future<SmtpReply> greeting = next("greeting").compose(reply -> {
+        return next("greeting").compose(reply -> {
+            greeting = reply;
             if (config.handshake().relaysFirstGreeting()) {
-                return Future.succeededFuture(reply);
+                return Future.succeededFuture();
             }
             if (reply.code() != 220) {
                 return Future.failedFuture(new BackendFailure("greeting", "greeting: " + describe(reply)));
             }
-            return command("EHLO " + ehloName, "EHLO").compose(ehlo -> xclient(ehlo, request));
+            return command("EHLO " + ehloName, "EHLO").compose(this::checkEhlo);
         });
-        return greeting.map(this::finish);
     }
 
-    private Future<SmtpReply> xclient(SmtpReply ehlo, Function<Set<String>, Future<XclientRequest>> request) {
+    /**
+     * After {@link #open}: hands over the client's identity (XCLIENT only) and completes with what the client sees.
+     *
+     * @param request the client identity for XCLIENT, available once reverse DNS has answered
+     */
+    Future<Greeting> identify(Function<Set<String>, Future<XclientRequest>> request) {
+        idleBreak = null;
+        if (failure != null) {
+            return Future.failedFuture(failure);
+        }
+        if (config.handshake().relaysFirstGreeting()) {
+            return Future.succeededFuture(finish(greeting));
+        }
+        if (!replies.isEmpty()) {
+            return Future.failedFuture(new BackendFailure("greeting", "unexpected reply before XCLIENT: "
+                + describe(replies.peek())));
+        }
+        return request.apply(advertised).compose(req -> sendAll(req.commands(advertised), 0)).map(this::finish);
+    }
+
+    /**
+     * While the connection waits unused after {@link #open}: {@code broken} runs once if the backend sends anything
+     * (Postfix's 421 on its idle timeout) or closes. Cleared by {@link #identify}.
+     */
+    void whileIdle(Runnable broken) {
+        idleBreak = broken;
+    }
+
+    /** Ends an unused connection politely: QUIT, then close once the backend has answered or closed. */
+    void quit() {
+        idleBreak = null;
+        if (failure != null) {
+            Sockets.close(backend);
+            return;
+        }
+        command("QUIT", "QUIT").onComplete(ar -> Sockets.close(backend));
+    }
+
+    private Future<Void> checkEhlo(SmtpReply ehlo) {
         if (ehlo.code() != 250) {
             return Future.failedFuture(new BackendFailure("greeting", "EHLO: " + describe(ehlo)));
         }
-        Set<String> advertised = EhloCapabilities.xclientAttributes(ehlo).orElse(null);
-        if (advertised == null || !advertised.contains("ADDR") || !advertised.contains("NAME")) {
+        Set<String> attributes = EhloCapabilities.xclientAttributes(ehlo).orElse(null);
+        if (attributes == null || !attributes.contains("ADDR") || !attributes.contains("NAME")) {
             return Future.failedFuture(new BackendFailure("no_xclient",
-                advertised == null ? "XCLIENT not advertised in the EHLO reply" : "XCLIENT lacks ADDR or NAME: " + advertised));
+                attributes == null ? "XCLIENT not advertised in the EHLO reply" : "XCLIENT lacks ADDR or NAME: " + attributes));
         }
-        return request.apply(advertised).compose(req -> sendAll(req.commands(advertised), 0));
+        advertised = attributes;
+        return Future.succeededFuture();
     }
 
     /** Postfix answers each XCLIENT with a 220 greeting; the last one is the client's. */
@@ -122,7 +171,9 @@ final class BackendHandshake {
             fail(new BackendFailure("greeting", "bad reply: " + e.getMessage()));
             return;
         }
-        if (waiting != null && !replies.isEmpty()) {
+        if (waiting == null && !replies.isEmpty()) {
+            breakIdle();
+        } else if (waiting != null && !replies.isEmpty()) {
             Promise<SmtpReply> p = waiting;
             waiting = null;
             vertx.cancelTimer(timer);
@@ -135,11 +186,20 @@ final class BackendHandshake {
             return;
         }
         failure = f;
+        breakIdle();
         if (waiting != null) {
             Promise<SmtpReply> p = waiting;
             waiting = null;
             vertx.cancelTimer(timer);
             p.fail(f);
+        }
+    }
+
+    private void breakIdle() {
+        Runnable r = idleBreak;
+        idleBreak = null;
+        if (r != null) {
+            r.run();
         }
     }
 

@@ -19,7 +19,9 @@ import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * One client connection, from accept to the log line: PROXY header (required peers only), then either refusal mode
@@ -33,6 +35,7 @@ final class Session {
     private final NetSocket socket;
     private final SidecarConfig config;
     private final NetClient backendClient;
+    private final WarmBackends warm;
     private final ReverseDns dns;
     private final SidecarServices services;
     private final Consumer<SessionRecord> log;
@@ -51,12 +54,13 @@ final class Session {
     private RefusalSession refusal;
     private ClientLimits.Permit permit;
 
-    Session(Vertx vertx, NetSocket socket, SidecarConfig config, NetClient backendClient, ReverseDns dns,
-            SidecarServices services, Consumer<SessionRecord> log) {
+    Session(Vertx vertx, NetSocket socket, SidecarConfig config, NetClient backendClient, WarmBackends warm,
+            ReverseDns dns, SidecarServices services, Consumer<SessionRecord> log) {
         this.vertx = vertx;
         this.socket = socket;
         this.config = config;
         this.backendClient = backendClient;
+        this.warm = warm;
         this.dns = dns;
         this.services = services;
         this.log = log;
@@ -200,12 +204,21 @@ final class Session {
                 end(Outcome.CLOSED_EARLY, "client closed the connection during the backend handshake", null);
             }
         });
-        SidecarConfig.Backend cfg = config.backend();
-        boolean xclient = cfg.handshake() == SidecarConfig.Handshake.XCLIENT;
+        boolean xclient = config.backend().handshake() == SidecarConfig.Handshake.XCLIENT;
         Future<String> name = xclient ? dns.name(client.getAddress()) : Future.succeededFuture(null);
+        long handshakeStart = System.nanoTime();
+        BackendHandshake ready = xclient ? warm.take(config) : null;
+        if (ready != null) {
+            identify(ready, ready.identify(xclientRequest(name)), name, handshakeStart, true);
+        } else {
+            connect(name, handshakeStart);
+        }
+    }
+
+    private void connect(Future<String> name, long handshakeStart) {
+        SidecarConfig.Backend cfg = config.backend();
         ConnectOptions target = new ConnectOptions().setHost(cfg.host()).setPort(cfg.port())
             .setTimeout((int) cfg.connectTimeout().toMillis());
-        long handshakeStart = System.nanoTime();
         backendClient.connect(target).onComplete(ar -> {
             if (ar.failed()) {
                 if (phase == Phase.HANDSHAKE) {
@@ -219,25 +232,42 @@ final class Session {
                 closeBackend();
                 return;
             }
-            new BackendHandshake(vertx, backend, cfg, config.smtp().hostname())
-                .run(proxyHeader(cfg.handshake()), advertised -> name.map(n -> {
-                    clientName = n;
-                    return new XclientRequest(client.getAddress(), client.getPort(), n,
-                        destination == null ? null : destination.getAddress(),
-                        destination == null ? 0 : destination.getPort());
-                }))
-                .onComplete(handshake -> {
-                    if (phase != Phase.HANDSHAKE) {
-                        return;
-                    }
-                    if (handshake.failed()) {
-                        backendFailed(handshake.cause() instanceof BackendFailure f ? f
-                            : new BackendFailure("greeting", String.valueOf(handshake.cause())));
-                    } else {
-                        services.metrics().backendHandshake(Duration.ofNanos(System.nanoTime() - handshakeStart));
-                        splice(handshake.result());
-                    }
-                });
+            BackendHandshake h = new BackendHandshake(vertx, backend, cfg, config.smtp().hostname());
+            identify(h, h.open(proxyHeader(cfg.handshake())).compose(v -> h.identify(xclientRequest(name))), name,
+                handshakeStart, false);
+        });
+    }
+
+    /**
+     * Waits for the backend's greeting for the client. A warm connection that fails (the backend closed it or timed
+     * it out just as it was taken) is replaced once by a new connection, which then decides.
+     */
+    private void identify(BackendHandshake h, Future<BackendHandshake.Greeting> greeting, Future<String> name,
+                          long handshakeStart, boolean warmConnection) {
+        backend = h.socket();
+        greeting.onComplete(handshake -> {
+            if (phase != Phase.HANDSHAKE) {
+                return;
+            }
+            if (handshake.failed() && warmConnection) {
+                closeBackend();
+                connect(name, handshakeStart);
+            } else if (handshake.failed()) {
+                backendFailed(handshake.cause() instanceof BackendFailure f ? f
+                    : new BackendFailure("greeting", String.valueOf(handshake.cause())));
+            } else {
+                services.metrics().backendHandshake(Duration.ofNanos(System.nanoTime() - handshakeStart));
+                splice(handshake.result());
+            }
+        });
+    }
+
+    private Function<Set<String>, Future<XclientRequest>> xclientRequest(Future<String> name) {
+        return advertised -> name.map(n -> {
+            clientName = n;
+            return new XclientRequest(client.getAddress(), client.getPort(), n,
+                destination == null ? null : destination.getAddress(),
+                destination == null ? 0 : destination.getPort());
         });
     }
 

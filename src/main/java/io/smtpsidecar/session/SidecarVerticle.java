@@ -22,21 +22,25 @@ public final class SidecarVerticle extends VerticleBase {
     private final SidecarServices services;
     private final Consumer<SessionRecord> sessionLog;
     private final Set<Context> eventLoops;
+    private final int instances;
     private NetServer server;
     private NetClient backendClient;
     private ReverseDns dns;
+    private WarmBackends warm;
 
     /**
      * @param config the current configuration snapshot, read once per accepted connection
      * @param sessionLog receives one record per connection when it ends
      * @param eventLoops where each instance registers its context while it runs, for the liveness check
+     * @param instances how many instances are deployed (they share {@code backend.warmConnections})
      */
     public SidecarVerticle(Supplier<SidecarConfig> config, SidecarServices services,
-                           Consumer<SessionRecord> sessionLog, Set<Context> eventLoops) {
+                           Consumer<SessionRecord> sessionLog, Set<Context> eventLoops, int instances) {
         this.config = config;
         this.services = services;
         this.sessionLog = sessionLog;
         this.eventLoops = eventLoops;
+        this.instances = instances;
     }
 
     @Override
@@ -48,12 +52,13 @@ public final class SidecarVerticle extends VerticleBase {
             .setHost(startup.listen().host())
             .setPort(startup.listen().port())
             .setTcpNoDelay(true));
+        warm = new WarmBackends(vertx, backendClient, services, instances);
         server.connectHandler(socket -> {
             SidecarConfig current = config.get();
-            new Session(vertx, socket, current, backendClient, dnsFor(current), services, sessionLog).start();
+            new Session(vertx, socket, current, backendClient, warm, dnsFor(current), services, sessionLog).start();
         });
         eventLoops.add(context);
-        return server.listen();
+        return server.listen().onSuccess(s -> warm.fill(startup));
     }
 
     /** A reload that changes dns.* gets fresh resolver clients; sessions already running keep the old ones. */
@@ -64,6 +69,15 @@ public final class SidecarVerticle extends VerticleBase {
             vertx.setTimer(current.dns().timeout().toMillis() * 2 + 1000, id -> old.close());
         }
         return dns;
+    }
+
+    /** After a reload: the warm backend connections follow the new backend settings now, not at the next session. */
+    public void configChanged() {
+        context.runOnContext(v -> {
+            if (warm != null) {
+                warm.fill(config.get());
+            }
+        });
     }
 
     /** The bound port (useful with {@code listen.port: 0}). */
@@ -77,6 +91,7 @@ public final class SidecarVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         eventLoops.remove(context);
+        warm.close();
         return server.shutdown(config.get().shutdown().drainTimeout())
             .eventually(() -> Future.all(backendClient.close(), dns.close()));
     }

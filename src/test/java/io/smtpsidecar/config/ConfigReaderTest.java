@@ -31,6 +31,8 @@ class ConfigReaderTest {
         assertThat(c.backend().port()).isEqualTo(25);
         assertThat(c.backend().connectTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.backend().handshake()).isEqualTo(SidecarConfig.Handshake.XCLIENT);
+        assertThat(c.backend().warmConnections()).isZero();
+        assertThat(c.backend().warmMaxIdle()).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.proxy().headerTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(c.proxy().requiredHosts().isEmpty()).isTrue();
         assertThat(c.smtp().hostname()).isEqualTo("mx1.example.test");
@@ -83,6 +85,8 @@ class ConfigReaderTest {
         "proxy|requiredHosts|mail.example.org|proxy.requiredHosts: ",
         "proxy|requiredHosts|10.0.0.0/33|proxy.requiredHosts: ",
         "backend|handshake|xforward|backend.handshake: 'xforward' is not one of: xclient, proxy-v1, proxy-v2, none",
+        "backend|warmConnections|-1|backend.warmConnections: '-1' is out of range (0..10000)",
+        "backend|warmMaxIdle|0s|backend.warmMaxIdle: '0s' is out of range (1ms..1h)",
         "backend|host|bad host!|backend.host: 'bad host!' is neither an IP address nor a host name",
         "smtp|hostname|under_score.example|smtp.hostname: 'under_score.example' is not a valid host name",
         "smtp|refusalMaxCommands|0|smtp.refusalMaxCommands: '0' is out of range (1..10000)",
@@ -95,6 +99,19 @@ class ConfigReaderTest {
             .isInstanceOf(ConfigException.class)
             .hasMessageStartingWith(message)
             .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo(sectionName + "." + key));
+    }
+
+    @Test
+    void warmConnectionsOnlyWithXclient() {
+        JsonObject proxyV2 = new JsonObject().put("backend", new JsonObject().put("handshake", "proxy-v2")
+            .put("warmConnections", 4));
+        assertThatThrownBy(() -> read(proxyV2))
+            .isInstanceOf(ConfigException.class)
+            .hasMessage("backend.warmConnections: 4 needs backend.handshake: xclient (with proxy-v2 the backend learns"
+                + " the client from the connection's first bytes)");
+        assertThat(read(new JsonObject().put("backend", new JsonObject().put("handshake", "none")
+            .put("warmConnections", 0))).backend().warmConnections()).isZero();
+        assertThat(read(section("backend", "warmConnections", 8)).backend().warmConnections()).isEqualTo(8);
     }
 
     @Test

@@ -1,0 +1,170 @@
+package io.smtpsidecar.session;
+
+import io.smtpsidecar.config.SidecarConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.ConnectOptions;
+import io.vertx.core.net.NetClient;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One event loop's backend connections kept ready for XCLIENT ({@code backend.warmConnections}): connected, greeted
+ * and past {@code EHLO}, so a session's banner waits for one backend round trip (XCLIENT → 220) instead of four
+ * (connect, greeting, EHLO, XCLIENT). Each one is used once. A connection idle for {@code backend.warmMaxIdle} is
+ * ended with QUIT and replaced, before the MTA's own idle timeout; one the backend closes or talks on is dropped and
+ * replaced. Failed opens back off (1 s doubling to 30 s) while sessions take the normal path. Not thread-safe: it
+ * belongs to one event loop, like the sessions that use it.
+ */
+final class WarmBackends {
+    private static final long FIRST_BACKOFF_MS = 1000;
+    private static final long MAX_BACKOFF_MS = 30_000;
+
+    private final Vertx vertx;
+    private final NetClient client;
+    private final SidecarServices services;
+    private final int share;
+    private final Deque<BackendHandshake> ready = new ArrayDeque<>();
+    private final Map<BackendHandshake, Long> expiry = new HashMap<>();
+    private Key key;
+    private int opening;
+    private long backoffMs = FIRST_BACKOFF_MS;
+    private long retryTimer = -1;
+    private boolean closed;
+
+    /** What the connections were opened for; a reload that changes it empties the pool. */
+    private record Key(SidecarConfig.Backend backend, String ehloName) {
+    }
+
+    /** @param eventLoops how many event loops share {@code backend.warmConnections} (each keeps its share) */
+    WarmBackends(Vertx vertx, NetClient client, SidecarServices services, int eventLoops) {
+        this.vertx = vertx;
+        this.client = client;
+        this.services = services;
+        this.share = eventLoops;
+    }
+
+    /** Fills the pool for this configuration (nothing when {@code backend.warmConnections} is 0). */
+    void fill(SidecarConfig config) {
+        Key wanted = new Key(config.backend(), config.smtp().hostname());
+        if (!wanted.equals(key)) {
+            drop();
+            key = wanted;
+            backoffMs = FIRST_BACKOFF_MS;
+        }
+        refill();
+    }
+
+    /** A ready connection for this configuration, or null (the session connects as usual); starts its replacement. */
+    BackendHandshake take(SidecarConfig config) {
+        fill(config);
+        BackendHandshake h = ready.peek();
+        if (h != null) {
+            unpark(h);
+            services.metrics().warmBackend("used");
+            refill();
+        }
+        return h;
+    }
+
+    /** Ends every ready connection with QUIT and opens no more. */
+    void close() {
+        closed = true;
+        drop();
+    }
+
+    private int target() {
+        int total = key == null ? 0 : key.backend().warmConnections();
+        return total == 0 ? 0 : (total + share - 1) / share;
+    }
+
+    private void refill() {
+        while (!closed && retryTimer < 0 && ready.size() + opening < target()) {
+            open(key);
+        }
+    }
+
+    private void open(Key k) {
+        opening++;
+        SidecarConfig.Backend cfg = k.backend();
+        ConnectOptions target = new ConnectOptions().setHost(cfg.host()).setPort(cfg.port())
+            .setTimeout((int) cfg.connectTimeout().toMillis());
+        client.connect(target).compose(socket -> {
+            services.readiness().backendAccepted();
+            BackendHandshake h = new BackendHandshake(vertx, socket, cfg, k.ehloName());
+            return h.open(null).map(v -> h).onFailure(err -> Sockets.close(socket));
+        }).onComplete(ar -> {
+            opening--;
+            if (ar.failed()) {
+                services.metrics().warmBackend("failed");
+                if (k.equals(key)) {
+                    backOff();
+                }
+                return;
+            }
+            BackendHandshake h = ar.result();
+            if (closed || !k.equals(key) || ready.size() >= target()) {
+                h.quit();
+                return;
+            }
+            backoffMs = FIRST_BACKOFF_MS;
+            ready.add(h);
+            services.metrics().warmReady(1);
+            h.whileIdle(() -> lost(h));
+            expiry.put(h, vertx.setTimer(cfg.warmMaxIdle().toMillis(), id -> expired(h)));
+        });
+    }
+
+    /** Takes a ready connection out of the pool; false if it was no longer there. */
+    private boolean unpark(BackendHandshake h) {
+        if (!ready.remove(h)) {
+            return false;
+        }
+        vertx.cancelTimer(expiry.remove(h));
+        services.metrics().warmReady(-1);
+        return true;
+    }
+
+    private void backOff() {
+        if (retryTimer >= 0 || closed) {
+            return;
+        }
+        long delay = backoffMs;
+        backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        retryTimer = vertx.setTimer(delay, id -> {
+            retryTimer = -1;
+            refill();
+        });
+    }
+
+    private void expired(BackendHandshake h) {
+        if (unpark(h)) {
+            services.metrics().warmBackend("expired");
+            h.quit();
+            refill();
+        }
+    }
+
+    /** The backend closed or talked on an idle connection (its own idle timeout, a restart). */
+    private void lost(BackendHandshake h) {
+        if (unpark(h)) {
+            services.metrics().warmBackend("lost");
+            Sockets.close(h.socket());
+            backOff();
+        }
+    }
+
+    private void drop() {
+        while (!ready.isEmpty()) {
+            BackendHandshake h = ready.peek();
+            unpark(h);
+            h.quit();
+        }
+        if (retryTimer >= 0) {
+            vertx.cancelTimer(retryTimer);
+            retryTimer = -1;
+        }
+    }
+}
