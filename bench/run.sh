@@ -95,7 +95,7 @@ LOADTOOL=(java -XX:+UseParallelGC -Xms256m -Xmx1g -cp "$CP" io.smtpsidecar.bench
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 FD_LIMIT=$(ulimit -n)
 CORES=$(nproc)
-EVENT_LOOPS=$((2 * CORES))     # the sidecar deploys one verticle per event loop, Vert.x default 2 x cores
+EVENT_LOOPS=$CORES             # the sidecar's listen.eventLoops default: one per core
 WORKERS=$CORES                 # nginx worker_processes = HAProxy nbthread: one per core (see docs/BENCHMARKS.md)
 if [ $QUICK = 1 ]; then
   ROUNDS=1; SMALL_ROUNDS=1; SMALL_SESSIONS=2000; BULK_SESSIONS=200; WARMUP=1500

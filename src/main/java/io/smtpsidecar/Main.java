@@ -57,10 +57,13 @@ public final class Main {
         if (configFile != null && !Files.isReadable(configFile)) {
             fail("cannot read configuration file " + configFile);
         }
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Vertx vertx = SidecarApp.newVertx(registry);
         String hostname = machineHostname();
-        SidecarConfig config = load(vertx, configFile, hostname);
+        // the number of event loops is configured, so the configuration is read before the Vert.x that serves
+        Vertx reader = Vertx.builder().with(new VertxOptions().setEventLoopPoolSize(1)).build();
+        SidecarConfig config = load(reader, configFile, hostname);
+        reader.close().await();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Vertx vertx = SidecarApp.newVertx(registry, config.listen().eventLoops());
         if (config.log() == SidecarConfig.Log.JSON) {
             LogFormat.useJson();
         }
@@ -81,7 +84,7 @@ public final class Main {
         Consumer<SessionRecord> log = Main::logSession;
         SidecarApp app;
         try {
-            app = SidecarApp.start(vertx, registry, config, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, log).await();
+            app = SidecarApp.start(vertx, registry, config, config.listen().eventLoops(), log).await();
         } catch (RuntimeException e) {
             LOG.error("cannot start: {} (listen {}:{}, metrics {}:{})", e.getMessage(), config.listen().host(),
                 config.listen().port(), config.metrics().host(), config.metrics().port());

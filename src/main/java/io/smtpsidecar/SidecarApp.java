@@ -60,8 +60,16 @@ public final class SidecarApp {
         this.probe = new BackendProbe(vertx, config::get, services.readiness());
     }
 
-    /** A Vert.x with its net metrics (no address labels) and the JVM and process binders in {@code registry}. */
+    /** {@link #newVertx(PrometheusMeterRegistry, int)} with Vert.x's default number of event loops. */
     public static Vertx newVertx(PrometheusMeterRegistry registry) {
+        return newVertx(registry, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
+    }
+
+    /**
+     * A Vert.x with {@code eventLoops} event loops, its net metrics (no address labels) and the JVM and process
+     * binders in {@code registry}.
+     */
+    public static Vertx newVertx(PrometheusMeterRegistry registry, int eventLoops) {
         new ClassLoaderMetrics().bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
@@ -70,7 +78,8 @@ public final class SidecarApp {
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
         return Vertx.builder()
-            .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+            .with(new VertxOptions().setEventLoopPoolSize(eventLoops)
+                .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
             .withMetrics(new MicrometerMetricsFactory(registry))
             .build();
     }

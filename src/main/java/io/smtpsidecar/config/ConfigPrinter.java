@@ -13,7 +13,8 @@ public final class ConfigPrinter {
 
     public static String toYaml(SidecarConfig c) {
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("listen", section("host", c.listen().host(), "port", c.listen().port()));
+        root.put("listen", section("host", c.listen().host(), "port", c.listen().port(),
+            "eventLoops", c.listen().eventLoops()));
         root.put("proxy", section(
             "requiredHosts", c.proxy().requiredHosts().toString(),
             "headerTimeout", Durations.format(c.proxy().headerTimeout()),

@@ -72,7 +72,9 @@ public final class ConfigReader {
     private SidecarConfig build(String machineHostname) {
         Listen listen = new Listen(
             host(ConfigKeys.LISTEN_HOST, "0.0.0.0"),
-            integer(ConfigKeys.LISTEN_PORT, 2525, 0, 65535));
+            integer(ConfigKeys.LISTEN_PORT, 2525, 0, 65535),
+            // one per core, like nginx's worker_processes auto: more only adds context switches (docs/BENCHMARKS.md)
+            integer(ConfigKeys.LISTEN_EVENT_LOOPS, Runtime.getRuntime().availableProcessors(), 1, 1024));
         Proxy proxy = new Proxy(
             hostList(ConfigKeys.REQUIRED_HOSTS),
             duration(ConfigKeys.HEADER_TIMEOUT, DEFAULT_HEADER_TIMEOUT),

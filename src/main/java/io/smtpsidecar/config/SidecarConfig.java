@@ -28,7 +28,7 @@ public record SidecarConfig(Listen listen, Proxy proxy, Backend backend, Smtp sm
     }
 
     /** Where the sidecar accepts connections from the load balancer. */
-    public record Listen(String host, int port) {
+    public record Listen(String host, int port, int eventLoops) {
     }
 
     /**

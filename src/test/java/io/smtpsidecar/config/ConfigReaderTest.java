@@ -26,7 +26,8 @@ class ConfigReaderTest {
     @Test
     void defaults() {
         SidecarConfig c = read(new JsonObject());
-        assertThat(c.listen()).isEqualTo(new SidecarConfig.Listen("0.0.0.0", 2525));
+        assertThat(c.listen()).isEqualTo(new SidecarConfig.Listen("0.0.0.0", 2525,
+            Runtime.getRuntime().availableProcessors()));
         assertThat(c.backend().host()).isEqualTo("127.0.0.1");
         assertThat(c.backend().port()).isEqualTo(25);
         assertThat(c.backend().connectTimeout()).isEqualTo(Duration.ofSeconds(5));
@@ -78,6 +79,7 @@ class ConfigReaderTest {
     @CsvSource(delimiter = '|', value = {
         "listen|port|70000|listen.port: '70000' is out of range (0..65535)",
         "listen|port|abc|listen.port: 'abc' is not a whole number (0..65535)",
+        "listen|eventLoops|0|listen.eventLoops: '0' is out of range (1..1024)",
         "backend|port|0|backend.port: '0' is out of range (1..65535)",
         "proxy|headerTimeout|3x|proxy.headerTimeout: '3x' is not a duration (write e.g. 500ms, 3s, 2m)",
         "proxy|headerTimeout|0s|proxy.headerTimeout: '0s' is out of range (1ms..1h)",
