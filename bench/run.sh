@@ -111,7 +111,7 @@ IDLE_N=$(( IDLE_WANT < IDLE_FIT ? IDLE_WANT : IDLE_FIT ))
 [ "$IDLE_N" -lt "$IDLE_WANT" ] && say "fd limit $FD_LIMIT (hard $(ulimit -Hn)) holds at most $IDLE_N two-socket sessions per proxy: idle uses $IDLE_N instead of $IDLE_WANT"
 HAPROXY_MAXCONN=$(( IDLE_N + 50 ))
 SIDECAR_JVM_OPTS=${BENCH_SIDECAR_JVM_OPTS-}
-SIDECAR_WARM=${BENCH_SIDECAR_WARM:-8}   # backend.warmConnections: 2 per event loop
+SIDECAR_WARM=${BENCH_SIDECAR_WARM:-8}   # backend.warmConnections, shared by the event loops
 
 # ------------------------------------------------------------------ 3. scratch, ports, processes
 
