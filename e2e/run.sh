@@ -124,7 +124,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 read -r PF_PORT PF_PROXY_PORT SIDECAR_PORT HAP_V2_PORT HAP_V1_PORT DNS_PORT SC_PP2_PORT SC_PP1_PORT \
-  SC_METRICS_PORT SC_PP2_METRICS_PORT SC_PP1_METRICS_PORT < <("${TOOL[@]}" ports 11)
+  SC_METRICS_PORT SC_PP2_METRICS_PORT SC_PP1_METRICS_PORT SC_WARM_PORT SC_WARM_METRICS_PORT \
+  < <("${TOOL[@]}" ports 13)
 
 render() {  # template output KEY=VALUE...
   local tmpl=$TEMPLATES/$1 out=$2
@@ -192,7 +193,8 @@ start_sidecar() {  # name config log
   done
 }
 render sidecar.yaml.tmpl "$SCRATCH/sidecar.yaml" LISTEN_PORT="$SIDECAR_PORT" METRICS_PORT="$SC_METRICS_PORT" BACKEND_PORT="$PF_PORT" \
-  DNS_PORT="$DNS_PORT" HEADER_TIMEOUT="${HEADER_TIMEOUT_S}s" CONNECT_TIMEOUT="${CONNECT_TIMEOUT_S}s" HANDSHAKE=xclient
+  DNS_PORT="$DNS_PORT" HEADER_TIMEOUT="${HEADER_TIMEOUT_S}s" CONNECT_TIMEOUT="${CONNECT_TIMEOUT_S}s" HANDSHAKE=xclient \
+  WARM=0 WARM_IDLE=60s
 sidecar_java --check-config --config "$SCRATCH/sidecar.yaml" > "$SCRATCH/sidecar-check.out" 2>&1 \
   || { cat "$SCRATCH/sidecar-check.out" >&2; die "the sidecar rejects its configuration"; }
 start_sidecar sidecar "$SCRATCH/sidecar.yaml" "$SC_LOG" || die "the sidecar did not start"
@@ -520,7 +522,7 @@ case_10() {
     else port=$SC_PP1_PORT; mport=$SC_PP1_METRICS_PORT; fi
     cfg=$SCRATCH/sidecar-$kind.yaml
     render sidecar.yaml.tmpl "$cfg" LISTEN_PORT="$port" METRICS_PORT="$mport" BACKEND_PORT="$PF_PROXY_PORT" DNS_PORT="$DNS_PORT" \
-      HEADER_TIMEOUT="${HEADER_TIMEOUT_S}s" CONNECT_TIMEOUT="${CONNECT_TIMEOUT_S}s" HANDSHAKE="$kind"
+      HEADER_TIMEOUT="${HEADER_TIMEOUT_S}s" CONNECT_TIMEOUT="${CONNECT_TIMEOUT_S}s" HANDSHAKE="$kind" WARM=0 WARM_IDLE=60s
     sidecar_java --check-config --config "$cfg" > "$cfg.check" 2>&1 \
       || { fail "sidecar rejects handshake: $kind: $(tail -n1 "$cfg.check")"; return 1; }
     start_sidecar "sidecar-$kind" "$cfg" "$SCRATCH/sidecar-$kind.log" 2>/dev/null \
@@ -535,6 +537,29 @@ case_10() {
   done
 }
 
+# 12. backend.warmConnections against real Postfix: two connections wait past EHLO; a client's session takes one
+# (its XCLIENT makes Postfix log the real client) and unused ones end with QUIT, a clean Postfix session.
+case_12() {
+  local cfg=$SCRATCH/sidecar-warm.yaml m used
+  render sidecar.yaml.tmpl "$cfg" LISTEN_PORT="$SC_WARM_PORT" METRICS_PORT="$SC_WARM_METRICS_PORT" BACKEND_PORT="$PF_PORT" \
+    DNS_PORT="$DNS_PORT" HEADER_TIMEOUT="${HEADER_TIMEOUT_S}s" CONNECT_TIMEOUT="${CONNECT_TIMEOUT_S}s" HANDSHAKE=xclient \
+    WARM=2 WARM_IDLE=3s
+  m=$(mark "$PF_LOG")
+  start_sidecar sidecar-warm "$cfg" "$SCRATCH/sidecar-warm.log" 2>/dev/null \
+    || { fail "sidecar with warm connections did not start: $(tail -n1 "$SCRATCH/sidecar-warm.log")"; return 1; }
+  poll "$WAIT_S" warm_ready_once 2 > /dev/null || { fail "the sidecar never had 2 warm connections ready"; return 1; }
+  swaks_send case12 127.0.0.5 "$SC_WARM_PORT" || return 1
+  expect_session case12 "$m" "$QID" "client5.e2e.test[127.0.0.5]" || return 1
+  used=$("${TOOL[@]}" metric "$SC_WARM_METRICS_PORT" 'smtp_sidecar_backend_warm_total{event="used"}')
+  [ "$used" = 1.0 ] || { fail "the session did not use a warm connection (used=$used)"; return 1; }
+  # an unused one is ended after warmMaxIdle: Postfix logs a clean EHLO + QUIT session from the sidecar
+  wait_line "$PF_LOG" "$m" 'disconnect from [^ ]*\[127\.0\.0\.1\] ehlo=1 quit=1 commands=2$' \
+    >> "$SCRATCH/cases/case12.postfix" || { fail "Postfix logged no clean QUIT of an idle warm connection"; return 1; }
+}
+warm_ready_once() {
+  [ "$("${TOOL[@]}" metric "$SC_WARM_METRICS_PORT" smtp_sidecar_backend_warm_ready 2>/dev/null)" = "$1.0" ] && echo ready
+}
+
 say "e2e: running cases"
 run_case 1 case1_haproxy_v2_swaks case_1
 run_case 2 case2_haproxy_v1_swaks case_2
@@ -546,6 +571,7 @@ run_case 7 case7_reverse_dns_unavailable case_7
 run_case 8 case8_client_xclient_refused case_8
 run_case 9 case9_backend_down_and_back case_9
 run_case 11 case11_second_proxy_line_is_data case_11
+run_case 12 case12_warm_backend_connections case_12
 if [ "${E2E_PROXY_HANDSHAKE:-1}" = 1 ]; then
   run_case 10 case10_backend_proxy_handshake case_10
 elif want_case 10; then

@@ -12,6 +12,7 @@
                                           wait until every server has that status (UP, DOWN...)
   e2etool.py haproxy-idle SOCKET SECS BACKEND/SERVER...
                                           wait until no health check is in progress on them
+  e2etool.py metric PORT SERIES          print one sample of the sidecar's /metrics on 127.0.0.1:PORT
   e2etool.py dialog --src ADDR --port PORT [--timeout SECS] STEP...
                                           scripted SMTP client, see dialog() below
 
@@ -273,6 +274,17 @@ def render(template, out, pairs):
         f.write(text)
 
 
+def metric(port, series):
+    """The value of one sample (name and labels exactly as exposed) of the sidecar's Prometheus scrape."""
+    import urllib.request
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(series + " "):
+                print(line[len(series) + 1:])
+                return
+    die("no sample %s" % series)
+
+
 def main():
     if len(sys.argv) < 2:
         die(__doc__)
@@ -293,6 +305,8 @@ def main():
         haproxy_wait(args[0], args[1], float(args[2]), args[3:])
     elif cmd == "haproxy-idle":
         haproxy_idle(args[0], float(args[1]), args[2:])
+    elif cmd == "metric":
+        metric(int(args[0]), args[1])
     elif cmd == "dialog":
         dialog(args)
     else:
