@@ -105,11 +105,12 @@ public final class SidecarApp {
     }
 
     private SidecarVerticle newVerticle(Consumer<SessionRecord> sessionLog, int instances) {
-        SidecarVerticle v = new SidecarVerticle(config::get, services, sessionLog, eventLoops, instances);
         synchronized (verticles) {
+            SidecarVerticle v = new SidecarVerticle(config::get, services, sessionLog, eventLoops, verticles.size(),
+                instances);
             verticles.add(v);
+            return v;
         }
-        return v;
     }
 
     public SidecarConfig config() {

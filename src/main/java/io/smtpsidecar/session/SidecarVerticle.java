@@ -22,6 +22,7 @@ public final class SidecarVerticle extends VerticleBase {
     private final SidecarServices services;
     private final Consumer<SessionRecord> sessionLog;
     private final Set<Context> eventLoops;
+    private final int index;
     private final int instances;
     private NetServer server;
     private NetClient backendClient;
@@ -32,14 +33,16 @@ public final class SidecarVerticle extends VerticleBase {
      * @param config the current configuration snapshot, read once per accepted connection
      * @param sessionLog receives one record per connection when it ends
      * @param eventLoops where each instance registers its context while it runs, for the liveness check
-     * @param instances how many instances are deployed (they share {@code backend.warmConnections})
+     * @param index which instance this is (0-based), of {@code instances} deployed (they split
+     *              {@code backend.warmConnections})
      */
     public SidecarVerticle(Supplier<SidecarConfig> config, SidecarServices services,
-                           Consumer<SessionRecord> sessionLog, Set<Context> eventLoops, int instances) {
+                           Consumer<SessionRecord> sessionLog, Set<Context> eventLoops, int index, int instances) {
         this.config = config;
         this.services = services;
         this.sessionLog = sessionLog;
         this.eventLoops = eventLoops;
+        this.index = index;
         this.instances = instances;
     }
 
@@ -52,7 +55,7 @@ public final class SidecarVerticle extends VerticleBase {
             .setHost(startup.listen().host())
             .setPort(startup.listen().port())
             .setTcpNoDelay(true));
-        warm = new WarmBackends(vertx, backendClient, services, instances);
+        warm = new WarmBackends(vertx, backendClient, services, index, instances);
         server.connectHandler(socket -> {
             SidecarConfig current = config.get();
             new Session(vertx, socket, current, backendClient, warm, dnsFor(current), services, sessionLog).start();

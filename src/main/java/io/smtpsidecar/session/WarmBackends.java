@@ -25,7 +25,8 @@ final class WarmBackends {
     private final Vertx vertx;
     private final NetClient client;
     private final SidecarServices services;
-    private final int share;
+    private final int index;
+    private final int eventLoops;
     private final Deque<BackendHandshake> ready = new ArrayDeque<>();
     private final Map<BackendHandshake, Long> expiry = new HashMap<>();
     private Key key;
@@ -38,12 +39,16 @@ final class WarmBackends {
     private record Key(SidecarConfig.Backend backend, String ehloName) {
     }
 
-    /** @param eventLoops how many event loops share {@code backend.warmConnections} (each keeps its share) */
-    WarmBackends(Vertx vertx, NetClient client, SidecarServices services, int eventLoops) {
+    /**
+     * @param index which of the {@code eventLoops} event loops this is (0-based)
+     * @param eventLoops how many event loops split {@code backend.warmConnections} between them
+     */
+    WarmBackends(Vertx vertx, NetClient client, SidecarServices services, int index, int eventLoops) {
         this.vertx = vertx;
         this.client = client;
         this.services = services;
-        this.share = eventLoops;
+        this.index = index;
+        this.eventLoops = eventLoops;
     }
 
     /** Fills the pool for this configuration (nothing when {@code backend.warmConnections} is 0). */
@@ -76,8 +81,15 @@ final class WarmBackends {
     }
 
     private int target() {
-        int total = key == null ? 0 : key.backend().warmConnections();
-        return total == 0 ? 0 : (total + share - 1) / share;
+        return key == null ? 0 : share(key.backend().warmConnections(), index, eventLoops);
+    }
+
+    /**
+     * Event loop {@code index}'s part of {@code total}: the parts add up to exactly {@code total} (it is what the MTA
+     * must have idle processes for), the first {@code total % eventLoops} loops keeping one more.
+     */
+    static int share(int total, int index, int eventLoops) {
+        return total / eventLoops + (index < total % eventLoops ? 1 : 0);
     }
 
     private void refill() {
