@@ -1,5 +1,6 @@
 package io.smtpsidecar.config;
 
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Locale;
 
@@ -54,6 +55,21 @@ public final class ConfigKeys {
     public static final String ENV_PREFIX = "SIDECAR_";
 
     private ConfigKeys() {
+    }
+
+    /** Puts {@code value} at a dotted key path in a configuration tree, making (or replacing) sections on the way. */
+    public static void put(JsonObject root, String key, Object value) {
+        String[] parts = key.split("\\.", -1);
+        JsonObject obj = root;
+        for (int i = 0; i < parts.length - 1; i++) {
+            Object child = obj.getValue(parts[i]);
+            if (!(child instanceof JsonObject)) {
+                child = new JsonObject();
+                obj.put(parts[i], child);
+            }
+            obj = (JsonObject) child;
+        }
+        obj.put(parts[parts.length - 1], value);
     }
 
     /**

@@ -49,7 +49,7 @@ public final class ConfigReader {
             for (String name : ConfigKeys.envNames(key)) {
                 String value = env.get(name);
                 if (value != null) {
-                    put(merged, key, value);
+                    ConfigKeys.put(merged, key, value);
                 }
             }
         }
@@ -145,20 +145,6 @@ public final class ConfigReader {
                 throw new ConfigException(path, "unknown key (known keys: " + String.join(", ", ConfigKeys.ALL) + ")");
             }
         }
-    }
-
-    private static void put(JsonObject root, String key, Object value) {
-        String[] parts = key.split("\\.");
-        JsonObject obj = root;
-        for (int i = 0; i < parts.length - 1; i++) {
-            Object child = obj.getValue(parts[i]);
-            if (!(child instanceof JsonObject)) {
-                child = new JsonObject();
-                obj.put(parts[i], child);
-            }
-            obj = (JsonObject) child;
-        }
-        obj.put(parts[parts.length - 1], value);
     }
 
     private Object raw(String key) {

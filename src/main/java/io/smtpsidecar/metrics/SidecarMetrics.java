@@ -63,7 +63,8 @@ public final class SidecarMetrics {
         sessionDuration = Timer.builder(PREFIX + "session.duration").description("Connection lifetime")
             .publishPercentileHistogram().register(registry);
         backendHandshake = Timer.builder(PREFIX + "backend.handshake")
-            .description("Backend connect, greeting, EHLO and XCLIENT (XCLIENT only on a warm connection)").publishPercentileHistogram().register(registry);
+            .description("Backend connect, greeting, EHLO and XCLIENT (XCLIENT only on a warm connection)")
+            .publishPercentileHistogram().register(registry);
         dnsLookup = Timer.builder(PREFIX + "dns.lookup").description("Reverse lookups with forward confirmation")
             .publishPercentileHistogram().register(registry);
         bytesIn = Counter.builder(PREFIX + "bytes").tag("direction", "in").baseUnit("bytes")

@@ -207,7 +207,7 @@ final class Session {
         boolean xclient = config.backend().handshake() == SidecarConfig.Handshake.XCLIENT;
         Future<String> name = xclient ? dns.name(client.getAddress()) : Future.succeededFuture(null);
         long handshakeStart = System.nanoTime();
-        BackendHandshake ready = xclient ? warm.take(config) : null;
+        BackendHandshake ready = xclient ? warm.take() : null;
         if (ready != null) {
             identify(ready, ready.identify(xclientRequest(name)), name, handshakeStart, true);
         } else {

@@ -51,7 +51,10 @@ final class WarmBackends {
         this.eventLoops = eventLoops;
     }
 
-    /** Fills the pool for this configuration (nothing when {@code backend.warmConnections} is 0). */
+    /**
+     * Fills the pool for this configuration (nothing when {@code backend.warmConnections} is 0); called at start and
+     * after each reload, so that a session need not compare configurations.
+     */
     void fill(SidecarConfig config) {
         Key wanted = new Key(config.backend(), config.smtp().hostname());
         if (!wanted.equals(key)) {
@@ -62,9 +65,8 @@ final class WarmBackends {
         refill();
     }
 
-    /** A ready connection for this configuration, or null (the session connects as usual); starts its replacement. */
-    BackendHandshake take(SidecarConfig config) {
-        fill(config);
+    /** A ready connection, or null (the session connects as usual); starts its replacement. */
+    BackendHandshake take() {
         BackendHandshake h = ready.peek();
         if (h != null) {
             unpark(h);

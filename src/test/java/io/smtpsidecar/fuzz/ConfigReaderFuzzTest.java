@@ -50,7 +50,7 @@ class ConfigReaderFuzzTest {
                     ? ConfigKeys.ALL.get(data.consumeInt(0, ConfigKeys.ALL.size() - 1))
                     : data.consumeBoolean() ? EXTRA_KEYS.get(data.consumeInt(0, EXTRA_KEYS.size() - 1))
                     : data.consumeString(10);
-            put(file, key, value(data, 2));
+            ConfigKeys.put(file, key, value(data, 2));
         }
         Map<String, String> env = new HashMap<>();
         for (int n = data.consumeInt(0, 3); n > 0; n--) {
@@ -116,20 +116,5 @@ class ConfigReaderFuzzTest {
 
     private static String string(FuzzedDataProvider data) {
         return data.consumeBoolean() ? STRINGS.get(data.consumeInt(0, STRINGS.size() - 1)) : data.consumeString(24);
-    }
-
-    /** Puts {@code value} at a dotted path, making sections on the way (replacing non-sections). */
-    private static void put(JsonObject root, String key, Object value) {
-        String[] parts = key.split("\\.", -1);
-        JsonObject obj = root;
-        for (int i = 0; i < parts.length - 1; i++) {
-            Object child = obj.getValue(parts[i]);
-            if (!(child instanceof JsonObject)) {
-                child = new JsonObject();
-                obj.put(parts[i], child);
-            }
-            obj = (JsonObject) child;
-        }
-        obj.put(parts[parts.length - 1], value);
     }
 }
