@@ -45,31 +45,15 @@ T_START=$(date +%s)
 
 # ------------------------------------------------------------------ 1. packages and build
 
+# shellcheck source=../scripts/lib/apt.sh
+. "$REPO_ROOT/scripts/lib/apt.sh"
 install_packages() {
-  local p missing=()
-  for p in postfix haproxy nginx libnginx-mod-mail gcc libc6-dev; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  [ "$(id -u)" = 0 ] || die "missing packages: ${missing[*]}; run as root to install them"
-  say "installing: ${missing[*]}"
-  # no distro service may start during the install (nginx's default site would take port 80)
-  local own_policy=0
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-    chmod 755 /usr/sbin/policy-rc.d
-    own_policy=1
-  fi
-  printf '%s\n' 'postfix postfix/main_mailer_type select Local only' \
-                'postfix postfix/mailname string localhost' | debconf-set-selections
-  local rc=0
-  {
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}"
-  } > /tmp/smtp-sidecar-bench-apt.log 2>&1 || rc=$?
-  [ $own_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
-  if [ $rc != 0 ]; then tail -n 30 /tmp/smtp-sidecar-bench-apt.log >&2; die "apt-get failed (log: /tmp/smtp-sidecar-bench-apt.log)"; fi
+  local missing
+  missing=$(apt_missing postfix haproxy nginx libnginx-mod-mail gcc libc6-dev)
+  [ -z "$missing" ] && return 0
+  say "installing:" $missing
+  # shellcheck disable=SC2086
+  apt_install /tmp/smtp-sidecar-bench-apt.log $missing || die "apt-get failed (log: /tmp/smtp-sidecar-bench-apt.log)"
 }
 
 install_packages
