@@ -97,11 +97,11 @@ class DrainProcessIT {
             assertThat(digests).as("every message is distinct and accepted once").hasSize(SESSIONS);
             assertThat(backendSessions.stream().mapToInt(x -> x.messages().size()).sum()).isZero();
 
+            // the listener probes from 127.0.0.3 may be accepted (and forwarded) before the listener closes
             long forwarded = Files.readAllLines(out).stream()
                 .filter(l -> l.startsWith("{"))
                 .map(JsonObject::new)
-                .filter(j -> "forwarded".equals(j.getString("outcome")))
-                .peek(j -> assertThat(j.getString("ip")).isEqualTo("127.0.0.2"))
+                .filter(j -> "forwarded".equals(j.getString("outcome")) && "127.0.0.2".equals(j.getString("ip")))
                 .count();
             assertThat(forwarded).as(Files.readString(out)).isEqualTo(SESSIONS);
             assertThat(Files.readString(out)).contains("\"message\":\"draining: no new connections");
