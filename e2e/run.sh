@@ -462,6 +462,23 @@ case_11() {
     "send:EHLO client5.e2e.test" expect:250
 }
 
+# 13. A client that sends its whole transaction and QUIT in one write, then half-closes (HAProxy passes the FIN
+# on to the sidecar, the sidecar to Postfix): every reply still reaches the client, and Postfix queues the
+# message once, for the real client.
+case_13() {
+  local m s
+  m=$(mark "$PF_LOG"); s=$(mark "$SC_LOG")
+  dialog case13 --src 127.0.0.5 --port "$HAP_V2_PORT" expect:220 "send:EHLO client5.e2e.test" expect:250 \
+    "transaction:rcpt-case13@e2e.test" shutwr expect:250 expect:250 expect:354 expect:250 expect:221 eof || return 1
+  [ -n "$QID" ] || { fail "no queue id in the replies after the half-close"; return 1; }
+  expect_session case13 "$m" "$QID" "client5.e2e.test[127.0.0.5]" || return 1
+  sidecar_line "$s" ' forwarded H=client5\.e2e\.test \[127\.0\.0\.5\]:[0-9]+ PRX=127\.0\.0\.1 P=proxy-v2 ' \
+    > "$SCRATCH/cases/case13.sidecar" || { fail "sidecar did not log the forwarded session"; return 1; }
+  if grep -q 'reason=' "$SCRATCH/cases/case13.sidecar"; then
+    fail "the session line has a reason: $(cat "$SCRATCH/cases/case13.sidecar")"; return 1
+  fi
+}
+
 # 9. Backend down: the client gets the sidecar's 421 within backend.connectTimeout; backend up
 # again: the next session is accepted.
 case_9() {
@@ -550,6 +567,7 @@ run_case 8 case8_client_xclient_refused case_8
 run_case 9 case9_backend_down_and_back case_9
 run_case 11 case11_second_proxy_line_is_data case_11
 run_case 12 case12_warm_backend_connections case_12
+run_case 13 case13_client_half_close case_13
 if [ "${E2E_PROXY_HANDSHAKE:-1}" = 1 ]; then
   run_case 10 case10_backend_proxy_handshake case_10
 elif want_case 10; then

@@ -201,6 +201,8 @@ def dialog(argv):
       notext:SUBSTRING       the last reply must not contain SUBSTRING
       send:LINE              send LINE + CRLF
       message                send a small message body ending with CRLF.CRLF
+      transaction:RCPT       in one write: MAIL FROM, RCPT TO:<RCPT>, DATA, the message and QUIT
+      shutwr                 half-close: shut the client's sending side (the reading side stays open)
       eof[@SECS]             the server must close the connection (within SECS, default --timeout)
     """
     src, port, timeout = "127.0.0.1", None, 10.0
@@ -246,6 +248,12 @@ def dialog(argv):
             c.send(arg + "\r\n")
         elif step == "message":
             c.send(MESSAGE, show="<message>")
+        elif kind == "transaction":
+            c.send("MAIL FROM:<sender@e2e.test>\r\nRCPT TO:<%s>\r\nDATA\r\n%sQUIT\r\n" % (arg, MESSAGE),
+                   show="MAIL, RCPT TO:<%s>, DATA, <message>, QUIT in one write" % arg)
+        elif step == "shutwr":
+            c.sock.shutdown(socket.SHUT_WR)
+            c.log("C: <half-close: SHUT_WR>")
         elif kind == "eof":
             if arg:
                 c.sock.settimeout(float(arg.lstrip("@")))

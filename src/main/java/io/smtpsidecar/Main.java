@@ -13,10 +13,12 @@ import io.smtpsidecar.demo.DemoClient;
 import io.smtpsidecar.hosts.HostList;
 import io.smtpsidecar.logging.LogFormat;
 import io.smtpsidecar.session.SessionRecord;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -29,6 +31,7 @@ public final class Main {
     private static final Logger LOG = LoggerFactory.getLogger("smtp-sidecar");
     private static final Logger SESSIONS = LoggerFactory.getLogger("smtp-sidecar.session");
     static final int EXIT_USAGE = 2;
+    private static final Duration DEMO_TIMEOUT = Duration.ofSeconds(30);
 
     private Main() {
     }
@@ -76,8 +79,15 @@ public final class Main {
             vertx.close().await();
             return;
         }
+        Promise<Void> demoIdentified = Promise.promise();
         if (demo) {
-            int port = new DemoBackend(vertx, DemoBackend.Options.defaults(), t -> { }).start("127.0.0.1", 0).await();
+            Consumer<DemoBackend.Transcript> sawDemoClient = t -> {
+                if (DemoClient.CLIENT_ADDRESS.equals(t.xclient().get("ADDR"))) {
+                    demoIdentified.tryComplete();
+                }
+            };
+            int port = new DemoBackend(vertx, DemoBackend.Options.defaults(), sawDemoClient).start("127.0.0.1", 0)
+                .await();
             config = withDemoBackend(config, port);
             LOG.info("demo backend listening on 127.0.0.1:{}", port);
         }
@@ -105,11 +115,27 @@ public final class Main {
         }
         installDrain(vertx, app);
         if (demo) {
-            DemoClient.run(vertx, app.smtpPort()).await();
+            runDemo(vertx, app.smtpPort(), demoIdentified);
             LOG.info("demo: the sidecar keeps running (Ctrl-C to stop). Try: swaks --server 127.0.0.1:{} "
                 + "--local-interface 127.0.0.2 --to bob@example.test (an unlisted peer, forwarded as itself); "
                 + "without --local-interface the peer is 127.0.0.1, which must send a PROXY header: "
                 + "refusal mode after {}", app.smtpPort(), Durations.format(running.proxy().headerTimeout()));
+        }
+    }
+
+    /**
+     * The demo's scripted session, then the backend's record of it: exits 1 with one line when the session did not
+     * complete or the backend never saw the client's identity.
+     */
+    private static void runDemo(Vertx vertx, int port, Promise<Void> identified) {
+        try {
+            DemoClient.run(vertx, port, DEMO_TIMEOUT).await();
+            vertx.setTimer(DEMO_TIMEOUT.toMillis(), id -> identified.tryFail("the demo backend never received "
+                + "XCLIENT ADDR=" + DemoClient.CLIENT_ADDRESS));
+            identified.future().await();
+        } catch (Exception e) {
+            System.err.println("smtp-sidecar: demo failed: " + e.getMessage());
+            System.exit(1);
         }
     }
 

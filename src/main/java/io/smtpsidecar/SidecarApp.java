@@ -180,7 +180,7 @@ public final class SidecarApp {
         services.readiness().draining();
         vertx.cancelTimer(sweeper);
         probe.stop();
-        LOG.info("draining: no new connections; {} open, waiting up to {}", services.limits().openConnections(),
+        LOG.info("draining: no new connections; {} open, waiting up to {}", services.metrics().activeSessions(),
             io.smtpsidecar.config.Durations.format(config.get().shutdown().drainTimeout()));
         return vertx.undeploy(deployment).compose(v -> sessionsLogged(40)).eventually(admin::close);
     }

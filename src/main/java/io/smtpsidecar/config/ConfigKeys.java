@@ -25,6 +25,7 @@ public final class ConfigKeys {
     public static final String SMTP_BANNER = "smtp.banner";
     public static final String REFUSAL_MAX_COMMANDS = "smtp.refusalMaxCommands";
     public static final String REFUSAL_IDLE_TIMEOUT = "smtp.refusalIdleTimeout";
+    public static final String HALF_CLOSE_TIMEOUT = "smtp.halfCloseTimeout";
     public static final String DNS_REVERSE_LOOKUP = "dns.reverseLookup";
     public static final String DNS_SERVERS = "dns.servers";
     public static final String DNS_TIMEOUT = "dns.timeout";
@@ -46,7 +47,7 @@ public final class ConfigKeys {
         REQUIRED_HOSTS, HEADER_TIMEOUT, MAX_HEADER_BYTES, REJECT_SOURCES, REJECT_OWN_ADDRESS,
         BACKEND_HOST, BACKEND_PORT, BACKEND_CONNECT_TIMEOUT, BACKEND_GREETING_TIMEOUT, BACKEND_HANDSHAKE,
         BACKEND_WARM_CONNECTIONS, BACKEND_WARM_MAX_IDLE,
-        SMTP_HOSTNAME, SMTP_BANNER, REFUSAL_MAX_COMMANDS, REFUSAL_IDLE_TIMEOUT,
+        SMTP_HOSTNAME, SMTP_BANNER, REFUSAL_MAX_COMMANDS, REFUSAL_IDLE_TIMEOUT, HALF_CLOSE_TIMEOUT,
         DNS_REVERSE_LOOKUP, DNS_SERVERS, DNS_TIMEOUT, DNS_CACHE_SIZE, DNS_CACHE_TTL,
         LIMITS_MAX_CONNECTIONS, LIMITS_PER_CLIENT, LIMITS_RATE_PER_CLIENT, LIMITS_TRACKED_CLIENTS,
         METRICS_HOST, METRICS_PORT, HEALTH_BACKEND_CHECK_INTERVAL, SHUTDOWN_DRAIN_TIMEOUT, CONFIG_SCAN_PERIOD,

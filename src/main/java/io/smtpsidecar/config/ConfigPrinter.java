@@ -33,7 +33,8 @@ public final class ConfigPrinter {
             "hostname", c.smtp().hostname(),
             "banner", c.smtp().banner(),
             "refusalMaxCommands", c.smtp().refusalMaxCommands(),
-            "refusalIdleTimeout", Durations.format(c.smtp().refusalIdleTimeout())));
+            "refusalIdleTimeout", Durations.format(c.smtp().refusalIdleTimeout()),
+            "halfCloseTimeout", Durations.format(c.smtp().halfCloseTimeout())));
         root.put("dns", section(
             "reverseLookup", c.dns().reverseLookup(),
             "servers", c.dns().servers().stream().map(Object::toString).toList(),

@@ -97,7 +97,8 @@ public final class ConfigReader {
             hostname,
             banner(hostname),
             integer(ConfigKeys.REFUSAL_MAX_COMMANDS, 20, 1, 10_000),
-            duration(ConfigKeys.REFUSAL_IDLE_TIMEOUT, Duration.ofSeconds(30)));
+            duration(ConfigKeys.REFUSAL_IDLE_TIMEOUT, Duration.ofSeconds(30)),
+            duration(ConfigKeys.HALF_CLOSE_TIMEOUT, Duration.ofMinutes(5)));
         Dns dns = new Dns(
             bool(ConfigKeys.DNS_REVERSE_LOOKUP, true),
             dnsServers(),

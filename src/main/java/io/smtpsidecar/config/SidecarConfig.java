@@ -85,7 +85,12 @@ public record SidecarConfig(Listen listen, Proxy proxy, Backend backend, Smtp sm
     }
 
     /** What the sidecar says itself: in refusal mode and in its own error replies. */
-    public record Smtp(String hostname, String banner, int refusalMaxCommands, Duration refusalIdleTimeout) {
+    /**
+     * @param halfCloseTimeout how long a relayed session may stay half-closed (one side has ended its sending, the
+     *                         other has not) before both sides are closed
+     */
+    public record Smtp(String hostname, String banner, int refusalMaxCommands, Duration refusalIdleTimeout,
+                       Duration halfCloseTimeout) {
     }
 
     /** Reverse lookups of the real client for XCLIENT NAME. */

@@ -29,7 +29,7 @@ import java.util.function.Function;
  * something fails (554, 503 mode, 421).
  */
 final class Session {
-    private enum Phase { HEADER, REFUSAL, HANDSHAKE, SPLICE, DONE }
+    private enum Phase { HEADER, REFUSAL, HANDSHAKE, SPLICE, CLOSING, DONE }
 
     private final Vertx vertx;
     private final NetSocket socket;
@@ -53,6 +53,8 @@ final class Session {
     private NetSocket backend;
     private RefusalSession refusal;
     private ClientLimits.Permit permit;
+    private boolean draining;
+    private String socketError;
 
     Session(Vertx vertx, NetSocket socket, SidecarConfig config, NetClient backendClient, WarmBackends warm,
             ReverseDns dns, SidecarServices services, Consumer<SessionRecord> log) {
@@ -72,6 +74,8 @@ final class Session {
         services.metrics().sessionStarted();
         // without a shutdown handler NetServer.shutdown would close the socket at once instead of draining it
         socket.shutdownHandler(this::onShutdown);
+        // a reset before the relay runs: noted on the session line, not logged by Vert.x without context
+        socket.exceptionHandler(e -> socketError = "client connection error: " + e.getMessage());
         if (config.proxy().requiredHosts().matches(peer.getAddress())) {
             readHeader();
         } else {
@@ -85,6 +89,7 @@ final class Session {
      * header or handshake when the drain is nearly over gets 421 instead of a silent close.
      */
     private void onShutdown(Duration timeout) {
+        draining = true;
         if (phase == Phase.REFUSAL) {
             refusal.shutdown();
         } else if (phase == Phase.HEADER || phase == Phase.HANDSHAKE) {
@@ -92,10 +97,9 @@ final class Session {
             long margin = Math.min(1000, timeout.toMillis() / 4);
             vertx.setTimer(Math.max(1, timeout.toMillis() - margin), id -> {
                 if (phase == Phase.HEADER || phase == Phase.HANDSHAKE) {
-                    vertx.cancelTimer(headerTimer);
                     closeBackend();
-                    closeWith(Replies.shuttingDown(config.smtp().hostname()));
-                    end(Outcome.CLOSED_EARLY, "shutdown: closed before the session started", null);
+                    closeWith(Replies.shuttingDown(config.smtp().hostname()), Outcome.CLOSED_EARLY,
+                        "shutdown: closed before the session started", null);
                 }
             });
         }
@@ -121,7 +125,7 @@ final class Session {
         socket.closeHandler(v -> {
             if (phase == Phase.HEADER) {
                 vertx.cancelTimer(headerTimer);
-                end(Outcome.CLOSED_EARLY, "connection closed during the PROXY header", null);
+                end(Outcome.CLOSED_EARLY, closedReason("connection closed during the PROXY header"), null);
             }
         });
     }
@@ -174,6 +178,12 @@ final class Session {
     }
 
     private void refuse(DecodeResult.Invalid invalid, Outcome outcome) {
+        if (draining) {
+            // no refusal session that would hold the exit: the load balancer retries elsewhere on 421
+            closeWith(Replies.shuttingDown(config.smtp().hostname()), outcome, invalid.reason() + "; shutting down",
+                invalid.head());
+            return;
+        }
         phase = Phase.REFUSAL;
         refusal = new RefusalSession(vertx, socket, config.smtp());
         refusal.start(invalid.pending()).onComplete(ar -> {
@@ -187,9 +197,8 @@ final class Session {
     private void forward() {
         ClientLimits.Result limit = services.limits().acquire(client.getAddress(), config.limits(), System.nanoTime());
         if (limit.decision() != ClientLimits.Decision.OK) {
-            phase = Phase.HANDSHAKE;
-            closeWith(Replies.tooManyConnections(config.smtp().hostname()));
-            end(Outcome.LIMITED, "limit: " + limitText(limit.decision()), null);
+            closeWith(Replies.tooManyConnections(config.smtp().hostname()), Outcome.LIMITED,
+                "limit: " + limitText(limit.decision()), null);
             return;
         }
         permit = limit.permit();
@@ -201,7 +210,8 @@ final class Session {
         socket.closeHandler(v -> {
             if (phase == Phase.HANDSHAKE) {
                 closeBackend();
-                end(Outcome.CLOSED_EARLY, "client closed the connection during the backend handshake", null);
+                end(Outcome.CLOSED_EARLY, closedReason("client closed the connection during the backend handshake"),
+                    null);
             }
         });
         boolean xclient = config.backend().handshake() == SidecarConfig.Handshake.XCLIENT;
@@ -283,38 +293,47 @@ final class Session {
 
     private void splice(BackendHandshake.Greeting greeting) {
         phase = Phase.SPLICE;
-        bytesOut += greeting.relay().length();
-        socket.write(greeting.relay());
-        Splice splice = new Splice(socket, backend);
+        write(greeting.relay());
+        Splice splice = new Splice(vertx.getOrCreateContext(), socket, backend, config.smtp().halfCloseTimeout());
         splice.start().onComplete(v -> {
             bytesIn += splice.bytesFromClient();
             bytesOut += splice.bytesToClient();
-            end(Outcome.FORWARDED, null, null);
+            end(Outcome.FORWARDED, splice.problem(), null);
         });
     }
 
     /** Exim's rule: a client that talks before the greeting is dropped (protocol notes b2.6). */
     private void earlyTalker() {
-        if (phase == Phase.DONE || phase == Phase.REFUSAL) {
+        if (phase == Phase.DONE || phase == Phase.REFUSAL || phase == Phase.CLOSING) {
             return;
         }
-        vertx.cancelTimer(headerTimer);
         closeBackend();
-        closeWith(Replies.syncError());
-        end(Outcome.SYNC_ERROR, "input sent without waiting for greeting", null);
+        closeWith(Replies.syncError(), Outcome.SYNC_ERROR, "input sent without waiting for greeting", null);
     }
 
     private void backendFailed(BackendFailure failure) {
         services.metrics().backendFailure(failure.reason());
         closeBackend();
-        closeWith(Replies.serviceUnavailable(config.smtp().hostname()));
-        end(Outcome.BACKEND_UNAVAILABLE, failure.describe(), null);
+        closeWith(Replies.serviceUnavailable(config.smtp().hostname()), Outcome.BACKEND_UNAVAILABLE,
+            failure.describe(), null);
     }
 
-    private void closeWith(Buffer reply) {
+    /** Sends the sidecar's last reply, closes, then logs: the session line counts the reply once it was written. */
+    private void closeWith(Buffer reply, Outcome outcome, String reason, byte[] failedHeader) {
+        phase = Phase.CLOSING;
+        vertx.cancelTimer(headerTimer);
         socket.handler(null);
-        bytesOut += reply.length();
-        socket.write(reply).onComplete(ar -> Sockets.close(socket));
+        write(reply).onComplete(ar -> Sockets.close(socket).onComplete(v -> end(outcome, reason, failedHeader)));
+    }
+
+    /** Writes to the client; {@code out=} counts the bytes once the socket has taken them. */
+    private Future<Void> write(Buffer data) {
+        int length = data.length();
+        return socket.write(data).onSuccess(v -> bytesOut += length);
+    }
+
+    private String closedReason(String what) {
+        return socketError == null ? what : what + " (" + socketError + ")";
     }
 
     private void closeBackend() {

@@ -57,6 +57,8 @@ class LimitsBurstIT {
             for (Future<NetSocket> s : sockets) {
                 s.result().close();
             }
+            // also keeps the client reachable until here: Vert.x closes an unreachable NetClient's sockets at a GC
+            net.close().await();
         } finally {
             clients.close().await();
         }

@@ -15,6 +15,7 @@ public final class SmtpClient implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
+    private boolean sawClose;
 
     public SmtpClient(String sourceAddress, int port) throws IOException {
         socket = new Socket();
@@ -57,14 +58,28 @@ public final class SmtpClient implements AutoCloseable {
         }
     }
 
-    /** Sends a command line and returns the reply. */
+    /**
+     * Sends a command line and returns the reply. After {@code 221} to QUIT it waits for the server's close and
+     * closes too, as SMTP clients do (the relay passes the server's close on as a half-close and waits for ours).
+     */
     public String command(String line) throws IOException {
         send(line + "\r\n");
-        return reply();
+        String reply = reply();
+        if (line.equalsIgnoreCase("QUIT") && reply.startsWith("221")) {
+            if (!closedByServer()) {
+                throw new IOException("the server did not close the connection after " + reply);
+            }
+            sawClose = true;
+            socket.close();
+        }
+        return reply;
     }
 
     /** True once the server has closed the connection (EOF), reading and discarding anything left. */
     public boolean closedByServer() throws IOException {
+        if (sawClose) {
+            return true;
+        }
         try {
             while (true) {
                 if (in.read() < 0) {
@@ -89,6 +104,12 @@ public final class SmtpClient implements AutoCloseable {
             buf.write(b);
         }
         return buf.size() == 0 ? null : buf.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Ends the connection with a TCP reset (SO_LINGER 0), as a crashed or impatient client does. */
+    public void reset() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
     }
 
     @Override
