@@ -61,8 +61,8 @@ public final class AdminServer {
 
     public Future<Integer> start(String host, int port) {
         HttpServerOptions options = new HttpServerOptions()
-            // HTTP/1.1 only: to tell h2c from HTTP/1.1, Vert.x reads the first bytes before it reports the
-            // connection, so a silent peer would never start its request deadline
+            // HTTP/1.1 only: with h2c on, Vert.x reports a connection only once its first bytes or request head
+            // tell the protocol, so a silent or trickling peer would never start its request deadline
             .setHttp2ClearTextEnabled(false)
             .setIdleTimeout((int) idleTimeout.toMillis())
             .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
