@@ -30,6 +30,7 @@ import sun.misc.Signal;
 public final class Main {
     private static final Logger LOG = LoggerFactory.getLogger("smtp-sidecar");
     private static final Logger SESSIONS = LoggerFactory.getLogger("smtp-sidecar.session");
+    static final int EXIT_START = 1;
     static final int EXIT_USAGE = 2;
     private static final Duration DEMO_TIMEOUT = Duration.ofSeconds(30);
 
@@ -95,10 +96,15 @@ public final class Main {
         SidecarApp app;
         try {
             app = SidecarApp.start(vertx, registry, config, config.listen().eventLoops(), log).await();
-        } catch (RuntimeException e) {
+        } catch (ListenException e) {
+            System.err.println("smtp-sidecar: " + e.getMessage());
+            System.exit(EXIT_START);
+            return;
+        } catch (Exception e) {
+            // Exception, not RuntimeException: await() rethrows a checked cause as it is
             LOG.error("cannot start: {} (listen {}:{}, metrics {}:{})", e.getMessage(), config.listen().host(),
                 config.listen().port(), config.metrics().host(), config.metrics().port());
-            System.exit(1);
+            System.exit(EXIT_START);
             return;
         }
         SidecarConfig running = app.config();

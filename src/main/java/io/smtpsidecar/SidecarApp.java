@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.smtpsidecar.config.ConfigKeys;
 import io.smtpsidecar.config.SidecarConfig;
 import io.smtpsidecar.health.AdminServer;
 import io.smtpsidecar.health.BackendProbe;
@@ -84,16 +85,24 @@ public final class SidecarApp {
             .build();
     }
 
-    /** Starts everything; completes once the SMTP and operations ports listen. */
+    /**
+     * Starts everything; completes once the SMTP and operations ports listen, or fails with a
+     * {@link ListenException} naming the port that could not be opened.
+     */
     public static Future<SidecarApp> start(Vertx vertx, PrometheusMeterRegistry registry, SidecarConfig initial,
                                            int instances, Consumer<SessionRecord> sessionLog) {
         SidecarApp app = new SidecarApp(vertx, registry, initial);
+        SidecarConfig.Listen listen = initial.listen();
+        SidecarConfig.Metrics metrics = initial.metrics();
         return vertx.deployVerticle(() -> app.newVerticle(sessionLog, instances),
                 new DeploymentOptions().setInstances(instances))
+            .recover(e -> Future.failedFuture(new ListenException(ConfigKeys.LISTEN_PORT, listen.host(),
+                listen.port(), e)))
             .compose(id -> {
                 app.deployment = id;
                 app.services.readiness().listening();
-                return app.admin.start(initial.metrics().host(), initial.metrics().port());
+                return app.admin.start(metrics.host(), metrics.port()).recover(e -> Future.failedFuture(
+                    new ListenException(ConfigKeys.METRICS_PORT, metrics.host(), metrics.port(), e)));
             })
             .map(port -> {
                 app.adminPort = port;

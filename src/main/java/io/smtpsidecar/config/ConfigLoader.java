@@ -20,7 +20,6 @@ import java.util.Map;
 public final class ConfigLoader {
     private final ConfigRetriever retriever;
     private final String machineHostname;
-    private final boolean hasFile;
 
     /** @param file the YAML file, or null to run on defaults and environment only */
     public ConfigLoader(Vertx vertx, Path file, String machineHostname) {
@@ -30,11 +29,10 @@ public final class ConfigLoader {
     /** @param scanPeriod how often {@link #watch} re-reads the file, or null for no watching */
     public ConfigLoader(Vertx vertx, Path file, String machineHostname, Duration scanPeriod) {
         this.machineHostname = machineHostname;
-        this.hasFile = file != null;
         ConfigRetrieverOptions options = new ConfigRetrieverOptions().setIncludeDefaultStores(false)
             .setScanPeriod(scanPeriod == null ? -1 : scanPeriod.toMillis());
         if (file != null) {
-            options.addStore(new ConfigStoreOptions().setType("file").setFormat("yaml")
+            options.addStore(new ConfigStoreOptions().setType("file").setFormat(YamlConfigProcessor.NAME)
                 .setConfig(new JsonObject().put("path", file.toAbsolutePath().toString())));
         }
         JsonArray envKeys = new JsonArray();
@@ -45,7 +43,10 @@ public final class ConfigLoader {
         this.retriever = ConfigRetriever.create(vertx, options);
     }
 
-    /** Reads and validates once; fails with a {@link ConfigException} or the store's own error. */
+    /**
+     * Reads and validates once; fails with a {@link ConfigException} (a bad value), a {@link ConfigFileException} (a
+     * file that is no mapping of sections) or the store's own error (a file that cannot be read).
+     */
     public Future<SidecarConfig> load() {
         return retriever.getConfig().map(this::validate);
     }
@@ -69,15 +70,9 @@ public final class ConfigLoader {
             }
         };
         retriever.listen(change -> {
-            JsonObject merged = change.getNewConfiguration();
-            if (hasFile && merged.fieldNames().stream().allMatch(k -> k.startsWith(ConfigKeys.ENV_PREFIX))) {
-                // an editor truncating the file before writing it would otherwise reset every key to its default
-                onInvalid.accept("the configuration file is empty");
-                return;
-            }
             SidecarConfig next;
             try {
-                next = validate(merged);
+                next = validate(change.getNewConfiguration());
             } catch (ConfigException e) {
                 onInvalid.accept(e.getMessage());
                 return;

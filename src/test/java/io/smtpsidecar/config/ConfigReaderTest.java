@@ -137,7 +137,7 @@ class ConfigReaderTest {
             .put("dns", new JsonObject().put("servers", new JsonArray().add("127.0.0.1:5353")));
         SidecarConfig first = read(json);
         String yaml = ConfigPrinter.toYaml(first);
-        JsonObject reparsed = new JsonObject(new org.yaml.snakeyaml.Yaml().<Map<String, Object>>load(yaml));
+        JsonObject reparsed = YamlConfigFile.parse(yaml);
         SidecarConfig second = read(reparsed);
         assertThat(ConfigPrinter.toYaml(second)).isEqualTo(yaml);
         assertThat(yaml).contains("headerTimeout: 1500ms").contains("127.0.0.1:5353");

@@ -2,7 +2,7 @@ package io.smtpsidecar.deploy;
 
 import io.smtpsidecar.config.ConfigReader;
 import io.smtpsidecar.config.SidecarConfig;
-import io.vertx.core.json.JsonObject;
+import io.smtpsidecar.config.YamlConfigFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,7 +149,7 @@ final class Manifests {
         if (yaml == null) {
             throw new AssertionError("ConfigMap " + get(configMap, "metadata.name") + " has no sidecar.yaml");
         }
-        return ConfigReader.read(new JsonObject(load(yaml)), Map.of(), "test-host");
+        return ConfigReader.read(YamlConfigFile.parse(yaml), Map.of(), "test-host");
     }
 
     @SuppressWarnings("unchecked")

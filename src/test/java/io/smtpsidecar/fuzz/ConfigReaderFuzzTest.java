@@ -9,14 +9,12 @@ import io.smtpsidecar.config.ConfigKeys;
 import io.smtpsidecar.config.ConfigPrinter;
 import io.smtpsidecar.config.ConfigReader;
 import io.smtpsidecar.config.SidecarConfig;
+import io.smtpsidecar.config.YamlConfigFile;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * Configuration loader on fuzzer-built files (known keys, near-miss and junk keys, strings, numbers, booleans,
@@ -24,9 +22,9 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  *
  * <ul>
  *   <li>Only {@link ConfigException} is thrown, and its message starts with its key and ": ".</li>
- *   <li>A configuration that loads prints ({@code --check-config}) as YAML that, parsed with SnakeYAML as the
- *       loader does and read again without any environment, gives the same configuration and the same
- *       printout.</li>
+ *   <li>A configuration that loads prints ({@code --check-config}) as YAML that, parsed by
+ *       {@link YamlConfigFile} as the loader does and read again without any environment, gives the same
+ *       configuration and the same printout.</li>
  * </ul>
  */
 class ConfigReaderFuzzTest {
@@ -74,10 +72,7 @@ class ConfigReaderFuzzTest {
             return;
         }
         String printed = ConfigPrinter.toYaml(config);
-        Object loaded = new Yaml(new SafeConstructor(new LoaderOptions())).load(printed);
-        assertThat(loaded).as(printed).isInstanceOf(Map.class);
-        @SuppressWarnings("unchecked")
-        JsonObject reloaded = new JsonObject((Map<String, Object>) loaded);
+        JsonObject reloaded = YamlConfigFile.parse(printed);
         SidecarConfig again;
         try {
             again = ConfigReader.read(reloaded, Map.of(), "other.example");

@@ -78,6 +78,12 @@ class ReloadIT {
             write(file, "");
             await(() -> registry.get("smtp.sidecar.config.reloads").tag("result", "invalid").counter().count() == 3);
             assertThat(app.config().smtp().hostname()).isEqualTo("sidecar.test");
+
+            // were the later section to win, requiredHosts would be gone
+            write(file, yaml(backendPort, "192.0.2.99", "200ms", 0) + "proxy: {headerTimeout: 1s}\n");
+            await(() -> registry.get("smtp.sidecar.config.reloads").tag("result", "invalid").counter().count() == 4);
+            assertThat(app.config().proxy().requiredHosts().matches(IpAddresses.parse("192.0.2.99"))).isTrue();
+            assertThat(app.config().proxy().headerTimeout()).isEqualTo(Duration.ofMillis(200));
         } finally {
             vertx.close().await();
         }
