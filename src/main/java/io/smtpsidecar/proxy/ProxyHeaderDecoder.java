@@ -7,8 +7,9 @@ import java.util.Objects;
  * Strict, incremental decoder for one PROXY protocol v1 or v2 header at the very start of a connection.
  *
  * <p>Feed bytes as they arrive; the decoder answers {@link DecodeResult.NeedMore} while the bytes so far can still
- * begin a valid header, and decides at the first byte that cannot (the verdict does not depend on how the bytes
- * were split into reads). Exactly one header is read; whatever follows it is handed back untouched in
+ * begin a valid header, and decides as soon as they cannot: at the first byte that no valid header has, except that
+ * a bad v1 field is decided at the byte that ends it, so that the reason quotes all of it, and a failed v2 header
+ * once its declared length is in (below). The verdict does not depend on how the bytes were split into reads. Exactly one header is read; whatever follows it is handed back untouched in
  * {@link DecodeResult.Decoded#rest()} and never parsed, so a later {@code PROXY} line stays SMTP data.
  *
  * <p>Choices where the specification leaves room:
@@ -147,7 +148,7 @@ public final class ProxyHeaderDecoder {
      * shorter prefix is the beginning of that valid line, so the byte-by-byte walk below could only answer "wait"
      * until the CRLF. Deciding on the complete line at once gives the same verdict without re-reading the line once
      * per byte (which cost about 27 KB of garbage and 17 µs per header). Anything else takes the walk, which finds
-     * the first byte that fails.
+     * where it fails.
      */
     private DecodeResult completeV1Line() {
         if (count == 0 || buffer[0] != 'P') {

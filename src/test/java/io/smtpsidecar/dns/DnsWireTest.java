@@ -33,7 +33,8 @@ class DnsWireTest {
     @Test
     void ptrAnswerWithACompressedTarget() {
         // owner: pointer to the question; target: "host" + pointer to "in-addr.arpa"
-        byte[] answer = answer(0x8180, 1, record(0xC00C, DnsWire.TYPE_PTR, bytes("04686f7374 c0" + hexByte(IN_ADDR_AT))));
+        byte[] target = bytes("04686f7374 c0" + hexByte(IN_ADDR_AT));
+        byte[] answer = answer(0x8180, 1, record(0xC00C, DnsWire.TYPE_PTR, target));
         assertThat(read(answer)).isEqualTo(new Answer.Values(List.of("host.in-addr.arpa")));
     }
 
@@ -98,7 +99,8 @@ class DnsWireTest {
     @Test
     void addressRecordOfTheWrongSizeIsMalformed() {
         byte[] a = DnsWire.query(7, "mx.example", DnsWire.TYPE_A);
-        byte[] answer = concat(header(7, 0x8180, 1), questionOf(a), record(0xC00C, DnsWire.TYPE_A, bytes("c000020100")));
+        byte[] answer = concat(header(7, 0x8180, 1), questionOf(a),
+            record(0xC00C, DnsWire.TYPE_A, bytes("c000020100")));
         assertThat(DnsWire.read(answer, 7, "mx.example", DnsWire.TYPE_A))
             .isEqualTo(new Answer.Temporary("malformed answer: A record of 5 bytes"));
     }

@@ -25,7 +25,8 @@ class SwallowAndTimeoutTest {
     @Test
     void failedV1LineSwallowsThroughItsLf() {
         byte[] input = ascii("PROXY TCP4 192.0.2.256 198.51.100.7 50000 25\r\nEHLO x\r\n");
-        DecodeResult.Invalid invalid = assertInvalid(decode(input), "v1: invalid TCP4 source address: 192.0.2.256");
+        DecodeResult.Invalid invalid = assertInvalid(decode(input),
+                "v1: invalid TCP4 source address: 192.0.2.256 (octet over 255)");
         assertThat(invalid.pending()).isEqualTo(ascii("EHLO x\r\n"));
     }
 
