@@ -9,8 +9,9 @@ import java.util.Objects;
  * <p>Feed bytes as they arrive; the decoder answers {@link DecodeResult.NeedMore} while the bytes so far can still
  * begin a valid header, and decides as soon as they cannot: at the first byte that no valid header has, except that
  * a bad v1 field is decided at the byte that ends it, so that the reason quotes all of it, and a failed v2 header
- * once its declared length is in (below). The verdict does not depend on how the bytes were split into reads. Exactly one header is read; whatever follows it is handed back untouched in
- * {@link DecodeResult.Decoded#rest()} and never parsed, so a later {@code PROXY} line stays SMTP data.
+ * once its declared length is in (below). The verdict does not depend on how the bytes were split into reads.
+ * Exactly one header is read; whatever follows it is handed back untouched in {@link DecodeResult.Decoded#rest()}
+ * and never parsed, so a later {@code PROXY} line stays SMTP data.
  *
  * <p>Choices where the specification leaves room:
  * <ul>
