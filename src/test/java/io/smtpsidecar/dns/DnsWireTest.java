@@ -83,25 +83,14 @@ class DnsWireTest {
 
     @Test
     void addressRecordsBecomeLiterals() {
-        byte[] a = DnsWire.query(7, "mx.example", DnsWire.TYPE_A);
-        byte[] answer = concat(header(7, 0x8180, 1), questionOf(a),
-            record(0xC00C, DnsWire.TYPE_A, bytes("c0000201")));
-        assertThat(DnsWire.read(answer, 7, "MX.example", DnsWire.TYPE_A))
-            .isEqualTo(new Answer.Values(List.of("192.0.2.1")));
-
-        byte[] aaaa = DnsWire.query(8, "mx.example", DnsWire.TYPE_AAAA);
-        answer = concat(header(8, 0x8180, 1), questionOf(aaaa),
-            record(0xC00C, DnsWire.TYPE_AAAA, bytes("20010db8000000000000000000000001")));
-        assertThat(DnsWire.read(answer, 8, "mx.example", DnsWire.TYPE_AAAA))
+        assertThat(readAddress(DnsWire.TYPE_A, "c0000201")).isEqualTo(new Answer.Values(List.of("192.0.2.1")));
+        assertThat(readAddress(DnsWire.TYPE_AAAA, "20010db8000000000000000000000001"))
             .isEqualTo(new Answer.Values(List.of("2001:db8::1")));
     }
 
     @Test
     void addressRecordOfTheWrongSizeIsMalformed() {
-        byte[] a = DnsWire.query(7, "mx.example", DnsWire.TYPE_A);
-        byte[] answer = concat(header(7, 0x8180, 1), questionOf(a),
-            record(0xC00C, DnsWire.TYPE_A, bytes("c000020100")));
-        assertThat(DnsWire.read(answer, 7, "mx.example", DnsWire.TYPE_A))
+        assertThat(readAddress(DnsWire.TYPE_A, "c000020100"))
             .isEqualTo(new Answer.Temporary("malformed answer: A record of 5 bytes"));
     }
 
@@ -139,6 +128,13 @@ class DnsWireTest {
 
     private static Answer read(byte[] answer) {
         return DnsWire.read(answer, ID, REVERSE, DnsWire.TYPE_PTR);
+    }
+
+    /** The answer to an A or AAAA query for mx.example with one record, read as the answer for MX.example. */
+    private static Answer readAddress(int type, String rdataHex) {
+        byte[] query = DnsWire.query(7, "mx.example", type);
+        byte[] answer = concat(header(7, 0x8180, 1), questionOf(query), record(0xC00C, type, bytes(rdataHex)));
+        return DnsWire.read(answer, 7, "MX.example", type);
     }
 
     private static byte[] answer(int flags, int count, byte[]... records) {
