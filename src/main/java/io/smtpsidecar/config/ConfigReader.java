@@ -27,8 +27,14 @@ import java.util.TreeSet;
  */
 public final class ConfigReader {
     public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(3);
-    /** Loopback and link-local: addresses backends commonly trust, never a real client's. */
-    public static final String DEFAULT_REJECT_SOURCES = "<; 127.0.0.0/8 ; ::1 ; 169.254.0.0/16 ; fe80::/10";
+    /**
+     * Addresses no real client has: loopback and link-local (which backends commonly trust), "this network"
+     * (0.0.0.0/8), limited broadcast, multicast, and IPv6's unspecified address with the deprecated IPv4-compatible
+     * block ::/96 ({@code ::127.0.0.1} would reach the backend as {@code IPV6:::7f00:1}). IPv4-mapped sources
+     * ({@code ::ffff:a.b.c.d}) are IPv4 by the time they are matched, so the IPv4 entries cover them.
+     */
+    public static final String DEFAULT_REJECT_SOURCES = "<; 127.0.0.0/8 ; ::1 ; 169.254.0.0/16 ; fe80::/10 ; "
+        + "0.0.0.0/8 ; 255.255.255.255 ; 224.0.0.0/4 ; ::/96 ; ff00::/8";
     private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
 
     private final JsonObject json;

@@ -33,9 +33,4 @@ public final class HostNames {
         }
         return label > 0;
     }
-
-    /** Strips the root dot a DNS answer may carry ({@code host.example.} becomes {@code host.example}). */
-    public static String withoutRootDot(String name) {
-        return name != null && name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
-    }
 }

@@ -5,35 +5,37 @@ import io.smtpsidecar.config.SidecarConfig;
 import io.smtpsidecar.metrics.SidecarMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.netty.resolver.dns.DefaultDnsServerAddressStreamProvider;
 import io.vertx.core.Vertx;
-import io.vertx.core.dns.DnsClient;
-import io.vertx.core.dns.DnsClientOptions;
-import io.vertx.core.dns.DnsException;
-import io.vertx.core.dns.DnsResponseCode;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Forward-confirmed reverse DNS for XCLIENT NAME, asynchronous and bounded in time.
  *
  * <p>The answer is the PTR name only when it is a clean host name that resolves back to the address; otherwise
  * {@value #UNAVAILABLE}, or {@value #TEMPUNAVAIL} when a server failed or did not answer within {@code dns.timeout}
- * (the two values Postfix's XCLIENT defines). Answers are cached per event loop (this object is owned by one verticle
- * and used from its event loop only, so the cache needs no locking); temporary failures are not cached.
+ * (the two values Postfix's XCLIENT defines); a truncated answer is temporary too, since the sidecar does not retry
+ * over TCP. Answers are cached per event loop (this object is owned by one verticle and used from its event loop only,
+ * so the cache needs no locking); temporary failures are not cached.
  */
 public final class ReverseDns {
     public static final String UNAVAILABLE = "[UNAVAILABLE]";
     public static final String TEMPUNAVAIL = "[TEMPUNAVAIL]";
+    private static final Logger LOG = LoggerFactory.getLogger("smtp-sidecar.dns");
 
     private final Vertx vertx;
     private final SidecarConfig.Dns config;
     private final SidecarMetrics metrics;
-    private final List<DnsClient> clients = new ArrayList<>();
+    private final List<UdpDnsClient> clients = new ArrayList<>();
     private final Map<InetAddress, Cached> cache;
 
     private record Cached(String name, long expiresAtNanos) {
@@ -60,11 +62,13 @@ public final class ReverseDns {
         if (config.reverseLookup()) {
             long timeoutMs = config.timeout().toMillis();
             if (config.servers().isEmpty()) {
-                clients.add(vertx.createDnsClient(new DnsClientOptions().setQueryTimeout(timeoutMs)));
+                // the first resolver of /etc/resolv.conf, as Vert.x's DnsClient would use
+                InetSocketAddress system = DefaultDnsServerAddressStreamProvider.defaultAddressList().get(0);
+                clients.add(new UdpDnsClient(vertx, IpAddresses.canonical(system.getAddress()), system.getPort(),
+                    timeoutMs));
             }
             for (SidecarConfig.DnsServer server : config.servers()) {
-                clients.add(vertx.createDnsClient(new DnsClientOptions()
-                    .setHost(server.host()).setPort(server.port()).setQueryTimeout(timeoutMs)));
+                clients.add(new UdpDnsClient(vertx, IpAddresses.parse(server.host()), server.port(), timeoutMs));
             }
         }
     }
@@ -98,44 +102,41 @@ public final class ReverseDns {
 
     /** Tries the servers in order; only a temporary failure moves on to the next one. */
     private Future<String> lookup(InetAddress address, int serverIndex) {
-        DnsClient client = clients.get(serverIndex);
+        UdpDnsClient client = clients.get(serverIndex);
         return confirmed(client, address).recover(err -> {
             if (err instanceof Temporary && serverIndex + 1 < clients.size()) {
                 return lookup(address, serverIndex + 1);
             }
+            LOG.debug("reverse DNS for {}: {}: {}", IpAddresses.format(address), TEMPUNAVAIL, err.getMessage());
             return Future.failedFuture(err);
         });
     }
 
-    private static Future<String> confirmed(DnsClient client, InetAddress address) {
-        return client.resolvePTR(ReverseNames.of(address))
-            .transform(ar -> classify(ar.succeeded() ? ar.result() : null, ar.cause()))
+    private static Future<String> confirmed(UdpDnsClient client, InetAddress address) {
+        return client.query(ReverseNames.of(address), DnsWire.TYPE_PTR)
+            .compose(answer -> values(answer, address))
             .compose(ptr -> {
-                if (ptr == null) {
-                    return Future.succeededFuture(UNAVAILABLE);
-                }
-                String name = HostNames.withoutRootDot(ptr);
+                String name = ptr.isEmpty() ? null : ptr.get(0);
                 if (!HostNames.isValid(name)) {
                     return Future.succeededFuture(UNAVAILABLE);
                 }
-                Future<List<String>> forward = address instanceof Inet4Address
-                    ? client.resolveA(name) : client.resolveAAAA(name);
-                return forward
-                    .transform(ar -> classify(ar.succeeded() ? ar.result() : null, ar.cause()))
-                    .map(addresses -> addresses != null && contains(addresses, address) ? name : UNAVAILABLE);
+                int type = address instanceof Inet4Address ? DnsWire.TYPE_A : DnsWire.TYPE_AAAA;
+                return client.query(name, type)
+                    .compose(answer -> values(answer, address))
+                    .map(addresses -> contains(addresses, address) ? name : UNAVAILABLE);
             });
     }
 
-    /** NXDOMAIN is a permanent "no" (null); every other failure is temporary. */
-    private static <T> Future<T> classify(T result, Throwable cause) {
-        if (cause == null) {
-            return Future.succeededFuture(result);
+    /** The records of an answer; an unusable one has none (one line at DEBUG says why), a temporary one fails. */
+    private static Future<List<String>> values(DnsWire.Answer answer, InetAddress address) {
+        if (answer instanceof DnsWire.Answer.Values found) {
+            return Future.succeededFuture(found.values());
         }
-        if (cause instanceof DnsException dns && dns.code() == DnsResponseCode.NXDOMAIN) {
-            return Future.succeededFuture(null);
+        if (answer instanceof DnsWire.Answer.Unusable unusable) {
+            LOG.debug("reverse DNS for {}: {}: {}", IpAddresses.format(address), UNAVAILABLE, unusable.reason());
+            return Future.succeededFuture(List.of());
         }
-        String reason = cause instanceof DnsException dns ? dns.code().toString() : cause.getClass().getSimpleName();
-        return Future.failedFuture(new Temporary(reason));
+        return Future.failedFuture(new Temporary(((DnsWire.Answer.Temporary) answer).reason()));
     }
 
     private static boolean contains(List<String> literals, InetAddress address) {

@@ -7,9 +7,11 @@ import java.util.Objects;
  * Strict, incremental decoder for one PROXY protocol v1 or v2 header at the very start of a connection.
  *
  * <p>Feed bytes as they arrive; the decoder answers {@link DecodeResult.NeedMore} while the bytes so far can still
- * begin a valid header, and decides at the first byte that cannot (the verdict does not depend on how the bytes
- * were split into reads). Exactly one header is read; whatever follows it is handed back untouched in
- * {@link DecodeResult.Decoded#rest()} and never parsed, so a later {@code PROXY} line stays SMTP data.
+ * begin a valid header, and decides as soon as they cannot: at the first byte that no valid header has, except that
+ * a bad v1 field is decided at the byte that ends it, so that the reason quotes all of it, and a failed v2 header
+ * once its declared length is in (below). The verdict does not depend on how the bytes were split into reads.
+ * Exactly one header is read; whatever follows it is handed back untouched in {@link DecodeResult.Decoded#rest()}
+ * and never parsed, so a later {@code PROXY} line stays SMTP data.
  *
  * <p>Choices where the specification leaves room:
  * <ul>
@@ -21,17 +23,19 @@ import java.util.Objects;
  *       {@code PROXY} with {@code AF_UNSPEC} (0x00) is accepted as a local header, its bytes skipped.</li>
  *   <li>v2 {@code PROXY} over UDP (0x12, 0x22) or AF_UNIX (0x31, 0x32) is refused: this is a TCP service, and a
  *       relayed datagram or UNIX-socket peer has no client address to hand on.</li>
- *   <li>A v2 header longer than {@code maxHeaderBytes} is refused as soon as its 16 fixed bytes are in, before the
- *       body is buffered. TLV lengths (and those of PP2_TYPE_SSL sub-TLVs) must stay inside their container, and a
- *       PP2_TYPE_CRC32C value is verified.</li>
+ *   <li>A v2 header longer than {@code maxHeaderBytes} is known to fail as soon as its 16 fixed bytes are in; its
+ *       body is then counted, never buffered. TLV lengths (and those of PP2_TYPE_SSL sub-TLVs) must stay inside
+ *       their container, and a PP2_TYPE_CRC32C value is verified.</li>
  * </ul>
  *
  * <p>When the header fails, {@link DecodeResult.Invalid#pending()} holds the input after the part taken as the
  * failed header, so that a refusal mode can tell whether the peer talked early: with the full v2 signature and at
- * least 16 bytes, that part is {@code min(16 + len, maxHeaderBytes, buffered)} bytes; with the signature but fewer
- * than 16 bytes, everything buffered; otherwise up to and including the first LF among the first 107 bytes, or the
- * first 107 bytes when there is none. The part is measured over everything buffered, including the whole chunk
- * whose byte decided the failure.
+ * least 16 bytes, that part is {@code min(16 + len, buffered)} bytes; with the signature but fewer than 16 bytes,
+ * everything buffered; otherwise up to and including the first LF among the first 107 bytes, or the first 107 bytes
+ * when there is none. The part is measured over everything buffered, including the whole chunk whose byte decided
+ * the failure. A v2 failure decided from the 16 fixed bytes on (the length is known by then: a header over the cap,
+ * or shorter than its address block) is answered only once all its 16 + len bytes are in, up to 65,551, and
+ * {@code NeedMore} until then, so that no byte of it is left over to be read as SMTP.
  *
  * <p>Memory stays below {@code max(107, maxHeaderBytes)} bytes plus the chunk being fed. An instance serves one
  * connection and is not thread-safe; after it has returned {@code Decoded} or {@code Invalid} it is finished and
@@ -52,8 +56,13 @@ public final class ProxyHeaderDecoder {
 
     private final int maxHeaderBytes;
     private byte[] buffer = new byte[128];
+    /** Bytes received; while a failed v2 header is being swallowed, only the first {@link #HEAD_BYTES} are kept. */
     private int count;
     private boolean finished;
+    /** Why the v2 header being swallowed failed, or null. */
+    private String swallowing;
+    /** The failed v2 header's size on the wire, 16 + len. */
+    private int swallowLength;
 
     /**
      * @param maxHeaderBytes the largest accepted v2 header (16 + len), between {@link #MIN_MAX_HEADER} and
@@ -79,6 +88,9 @@ public final class ProxyHeaderDecoder {
     public DecodeResult feed(byte[] chunk, int offset, int length) {
         Objects.checkFromIndexSize(offset, length, chunk.length);
         ensureOpen();
+        if (swallowing != null) {
+            return swallow(chunk, offset, length);
+        }
         int before = count;
         append(chunk, offset, length);
         DecodeResult whole = completeV1Line();
@@ -95,10 +107,41 @@ public final class ProxyHeaderDecoder {
                 finish();
                 return new DecodeResult.Decoded(done.header(), rest);
             } else {
-                return fail(((Step.Fail) step).reason());
+                return fail(((Step.Fail) step).reason(), n);
             }
         }
         return NEED_MORE;
+    }
+
+    /**
+     * A failure decided on the first {@code n} bytes; a v2 one decided once its length is known waits for the rest
+     * of that length (see the class comment).
+     */
+    private DecodeResult fail(String reason, int n) {
+        if (n >= V2Parser.FIXED_LENGTH && V2Parser.hasSignature(buffer, count)) {
+            int length = V2Parser.FIXED_LENGTH + V2Parser.declaredLength(buffer);
+            if (count < length) {
+                swallowing = reason;
+                swallowLength = length;
+                // the rest is counted, not kept: up to 64 KB per refused connection is not worth holding
+                buffer = Arrays.copyOf(buffer, HEAD_BYTES);
+                return NEED_MORE;
+            }
+        }
+        return fail(reason);
+    }
+
+    /** Counts the bytes of a failed v2 header as they come, keeping the first {@link #HEAD_BYTES} for the log. */
+    private DecodeResult swallow(byte[] chunk, int offset, int length) {
+        if (count < HEAD_BYTES) {
+            System.arraycopy(chunk, offset, buffer, count, Math.min(length, HEAD_BYTES - count));
+        }
+        int stillToCome = swallowLength - count;
+        count += length;
+        if (length < stillToCome) {
+            return NEED_MORE;
+        }
+        return invalid(swallowing, Arrays.copyOfRange(chunk, offset + stillToCome, offset + length));
     }
 
     /**
@@ -106,7 +149,7 @@ public final class ProxyHeaderDecoder {
      * shorter prefix is the beginning of that valid line, so the byte-by-byte walk below could only answer "wait"
      * until the CRLF. Deciding on the complete line at once gives the same verdict without re-reading the line once
      * per byte (which cost about 27 KB of garbage and 17 µs per header). Anything else takes the walk, which finds
-     * the first byte that fails.
+     * where it fails.
      */
     private DecodeResult completeV1Line() {
         if (count == 0 || buffer[0] != 'P') {
@@ -136,7 +179,11 @@ public final class ProxyHeaderDecoder {
      */
     public DecodeResult.Invalid timeout() {
         ensureOpen();
-        return fail("timeout: no complete PROXY protocol header after " + count + " bytes");
+        String reason = "timeout: no complete PROXY protocol header after " + count + " bytes";
+        if (swallowing != null) {
+            return invalid(reason + " (" + swallowing + ")", new byte[0]);
+        }
+        return fail(reason);
     }
 
     private Step evaluate(int n) {
@@ -148,8 +195,11 @@ public final class ProxyHeaderDecoder {
     }
 
     private DecodeResult.Invalid fail(String reason) {
+        return invalid(reason, Arrays.copyOfRange(buffer, swallowed(), count));
+    }
+
+    private DecodeResult.Invalid invalid(String reason, byte[] pending) {
         byte[] head = Arrays.copyOf(buffer, Math.min(count, HEAD_BYTES));
-        byte[] pending = Arrays.copyOfRange(buffer, swallowed(), count);
         finish();
         return new DecodeResult.Invalid(reason, head, pending);
     }
@@ -160,8 +210,7 @@ public final class ProxyHeaderDecoder {
             if (count < V2Parser.FIXED_LENGTH) {
                 return count;
             }
-            int announced = V2Parser.FIXED_LENGTH + V2Parser.declaredLength(buffer);
-            return Math.min(Math.min(announced, maxHeaderBytes), count);
+            return Math.min(V2Parser.FIXED_LENGTH + V2Parser.declaredLength(buffer), count);
         }
         int scan = Math.min(count, V1_MAX_LENGTH);
         for (int i = 0; i < scan; i++) {

@@ -6,7 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * Decides on a v1 line from its first {@code n} bytes, failing at the first byte that no valid line can contain.
+ * Decides on a v1 line from its first {@code n} bytes, failing at the first byte that no valid line can contain, or
+ * for a field that can no longer be valid, at the byte that ends it (the reason then quotes the whole field).
  *
  * <p>Every call re-reads the line from the start; a line is at most 107 bytes, so this stays cheap and the verdict
  * depends only on the bytes, never on how they were split into reads.
@@ -29,7 +30,7 @@ final class V1Parser {
         }
         boolean crSeen = end < n && buf[end] == '\r';
         String content = new String(buf, 0, end, StandardCharsets.US_ASCII);
-        String problem = check(content, crSeen);
+        String problem = check(content, crSeen, end < n);
         if (problem != null) {
             return new Step.Fail(problem);
         }
@@ -49,9 +50,11 @@ final class V1Parser {
 
     /**
      * Returns why {@code content} cannot start (or, when {@code complete}, be) the text of a valid line before its
-     * CRLF, or null when it still can.
+     * CRLF, or null when it still can. A field that can no longer become valid is reported once it has ended (a
+     * space, or any byte that ends {@code content}: {@code ended}), so that the reason quotes all of it; the line's
+     * length limit still ends the wait.
      */
-    private static String check(String content, boolean complete) {
+    private static String check(String content, boolean complete, boolean ended) {
         int signature = Math.min(content.length(), SIGNATURE.length());
         if (!content.regionMatches(0, SIGNATURE, 0, signature)) {
             return "v1: expected \"PROXY \" signature";
@@ -61,7 +64,11 @@ final class V1Parser {
         }
         String[] fields = content.substring(SIGNATURE.length()).split(" ", -1);
         String family = fields[0];
-        if (fields.length == 1 && !complete && FAMILIES.stream().anyMatch(f -> f.startsWith(family))) {
+        boolean familyGrowing = fields.length == 1 && !complete;
+        if (familyGrowing && FAMILIES.stream().anyMatch(f -> f.startsWith(family))) {
+            return null;
+        }
+        if (familyGrowing && !ended && content.length() <= MAX_CONTENT) {
             return null;
         }
         if (family.equals("UNKNOWN")) {
@@ -71,23 +78,27 @@ final class V1Parser {
         if (!family.equals("TCP4") && !family.equals("TCP6")) {
             return family.isEmpty() ? "v1: empty protocol family" : "v1: unknown protocol family: " + family;
         }
-        return checkTcp(content.length(), fields, complete);
+        return checkTcp(content.length(), fields, complete, ended);
     }
 
-    private static String checkTcp(int contentLength, String[] fields, boolean complete) {
+    private static String checkTcp(int contentLength, String[] fields, boolean complete, boolean ended) {
         String family = fields[0];
         List<V1Field> kinds = kinds(family);
         int stillNeeded = 0;
+        int unfinishedBad = -1;
         int present = Math.min(fields.length - 1, kinds.size());
         for (int i = 0; i < present; i++) {
             String field = fields[i + 1];
             V1Field kind = kinds.get(i);
             boolean growing = i + 1 == fields.length - 1 && !complete;
             int completion = growing ? kind.completion(field) : kind.isValid(field) ? 0 : -1;
-            if (completion < 0) {
+            if (completion < 0 && growing && !ended) {
+                unfinishedBad = i;
+            } else if (completion < 0) {
                 return describe(family, i, field);
+            } else {
+                stillNeeded += completion;
             }
-            stillNeeded += completion;
         }
         if (fields.length - 1 > kinds.size()) {
             return "v1: space after the destination port";
@@ -98,25 +109,21 @@ final class V1Parser {
         for (int i = present; i < kinds.size(); i++) {
             stillNeeded += 1 + kinds.get(i).minLength();
         }
-        return contentLength + stillNeeded > MAX_CONTENT ? tooLong() : null;
+        if (contentLength + stillNeeded <= MAX_CONTENT) {
+            return null;
+        }
+        return unfinishedBad >= 0 ? describe(family, unfinishedBad, fields[unfinishedBad + 1]) : tooLong();
     }
 
+    /** {@code v1: invalid TCP4 source address: 192.0.02.1 (leading zero)}: the whole field and, where known, why. */
     private static String describe(String family, int index, String field) {
         String name = FIELD_NAMES.get(index);
         if (field.isEmpty()) {
             return "v1: empty " + name + " field";
         }
-        if (index >= 2) {
-            boolean outOfRange = field.chars().allMatch(c -> c >= '0' && c <= '9') && field.charAt(0) != '0';
-            return outOfRange
-                    ? "v1: port out of range: " + field
-                    : "v1: invalid " + name + ": " + field;
-        }
-        boolean v6 = family.equals("TCP6");
-        boolean otherFamily = v6 ? field.indexOf(':') < 0 && field.indexOf('.') >= 0 : field.indexOf(':') >= 0;
-        return otherFamily
-                ? "v1: " + family + " " + name + " is not " + (v6 ? "IPv6" : "IPv4") + ": " + field
-                : "v1: invalid " + family + " " + name + ": " + field;
+        String flaw = kinds(family).get(index).flaw(field);
+        return "v1: invalid " + (index < 2 ? family + " " : "") + name + ": " + field
+                + (flaw == null ? "" : " (" + flaw + ")");
     }
 
     private static String tooLong() {

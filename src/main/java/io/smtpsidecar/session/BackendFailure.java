@@ -16,7 +16,10 @@ final class BackendFailure extends RuntimeException {
         return reason;
     }
 
-    /** For the log: {@code xclient_rejected: 550 5.7.0 Error: insufficient authorization}. */
+    /**
+     * For the log: {@code xclient_rejected: 550 5.7.0 Error: insufficient authorization}. The tag is the prefix, so
+     * a detail never starts with it again.
+     */
     String describe() {
         return reason + ": " + getMessage();
     }

@@ -75,7 +75,7 @@ final class BackendHandshake {
                 return Future.succeededFuture();
             }
             if (reply.code() != 220) {
-                return Future.failedFuture(new BackendFailure("greeting", "greeting: " + describe(reply)));
+                return Future.failedFuture(new BackendFailure("greeting", describe(reply)));
             }
             return command("EHLO " + ehloName, "EHLO").compose(this::checkEhlo);
         });

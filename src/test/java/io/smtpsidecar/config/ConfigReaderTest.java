@@ -43,6 +43,20 @@ class ConfigReaderTest {
         assertThat(c.dns().timeout()).isEqualTo(Duration.ofSeconds(2));
     }
 
+    @ParameterizedTest
+    @CsvSource({
+        "127.0.0.9, true", "::1, true", "169.254.1.1, true", "fe80::1, true",
+        "0.0.0.0, true", "0.1.2.3, true", "255.255.255.255, true", "224.0.0.1, true", "239.255.255.250, true",
+        "::, true", "::127.0.0.1, true", "::192.0.2.1, true", "ff02::1, true", "ff05::1:3, true",
+        "::ffff:127.0.0.1, true", "::ffff:0.0.0.0, true", "::ffff:224.0.0.1, true",
+        "192.0.2.1, false", "198.51.100.7, false", "1.0.0.0, false", "223.255.255.255, false",
+        "255.255.255.254, false", "2001:db8::1, false", "::ffff:192.0.2.1, false", "::1:0:0:1, false",
+        "fe00::1, false"})
+    void defaultRejectSourcesCoverAddressesNoClientHas(String address, boolean refused) {
+        assertThat(read(new JsonObject()).proxy().rejectSources().matches(IpAddresses.parse(address)))
+            .as(address).isEqualTo(refused);
+    }
+
     @Test
     void requiredHostsAsEximStringOrYamlList() {
         SidecarConfig s = read(section("proxy", "requiredHosts", "<; 2001:db8::/32 ; 10.0.0.0/8"));

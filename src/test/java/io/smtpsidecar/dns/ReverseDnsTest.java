@@ -2,6 +2,9 @@ package io.smtpsidecar.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.smtpsidecar.addr.IpAddresses;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smtpsidecar.config.SidecarConfig;
@@ -15,6 +18,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** Forward-confirmed reverse DNS against a real UDP resolver on loopback. */
 class ReverseDnsTest {
@@ -38,6 +42,10 @@ class ReverseDnsTest {
     }
 
     private String lookup(String ip) {
+        return lookup(dns, ip);
+    }
+
+    private String lookup(ReverseDns dns, String ip) {
         InetAddress address = IpAddresses.parse(ip);
         // ReverseDns is used from an event loop; run it on one as the sidecar does
         Promise<String> result = Promise.promise();
@@ -90,6 +98,38 @@ class ReverseDnsTest {
         long start = System.nanoTime();
         assertThat(lookup("127.0.0.10")).isEqualTo(ReverseDns.TEMPUNAVAIL);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void overLongPtrNameIsUnavailableAtOnceWithoutAStackTrace() {
+        // 311 bytes on the wire: Netty's decoder logged a TooLongFrameException per lookup and never answered
+        String label = "a".repeat(60);
+        server.ptr("12.0.0.127.in-addr.arpa", String.join(".", label, label, label, label, label, "test"));
+        ReverseDns patient = new ReverseDns(vertx, new SidecarConfig.Dns(true,
+            List.of(new SidecarConfig.DnsServer("127.0.0.1", server.port())), Duration.ofSeconds(60), 100,
+            Duration.ofMinutes(5)), METRICS);
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        root.addAppender(logged);
+        try {
+            long start = System.nanoTime();
+            assertThat(lookup(patient, "127.0.0.12")).isEqualTo(ReverseDns.UNAVAILABLE);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+        } finally {
+            root.detachAppender(logged);
+        }
+        assertThat(logged.list).allSatisfy(event -> assertThat(event.getThrowableProxy()).isNull());
+        assertThat(logged.list).hasSizeLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void truncatedAnswerIsTemporaryAndNotCached() {
+        server.truncate("13.0.0.127.in-addr.arpa");
+        assertThat(lookup("127.0.0.13")).isEqualTo(ReverseDns.TEMPUNAVAIL);
+        int queries = server.queries();
+        assertThat(lookup("127.0.0.13")).isEqualTo(ReverseDns.TEMPUNAVAIL);
+        assertThat(server.queries()).isGreaterThan(queries);
     }
 
     @Test

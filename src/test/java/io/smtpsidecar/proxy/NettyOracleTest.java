@@ -148,11 +148,11 @@ class NettyOracleTest {
     void nettyLeniencesWeReject() {
         byte[] leadingZeroPort = ascii("PROXY TCP4 192.0.2.1 198.51.100.7 050000 25\r\n");
         assertThat(nettyDecode(leadingZeroPort).sourcePort()).isEqualTo(50000);
-        assertInvalid(decode(leadingZeroPort), "v1: invalid source port: 05");
+        assertInvalid(decode(leadingZeroPort), "v1: invalid source port: 050000 (leading zero)");
 
         byte[] leadingZeroOctet = ascii("PROXY TCP4 192.0.02.1 198.51.100.7 50000 25\r\n");
         assertThat(nettyDecode(leadingZeroOctet).sourceAddress()).isEqualTo("192.0.02.1");
-        assertInvalid(decode(leadingZeroOctet), "v1: invalid TCP4 source address: 192.0.02");
+        assertInvalid(decode(leadingZeroOctet), "v1: invalid TCP4 source address: 192.0.02.1 (leading zero)");
 
         byte[] badCrc = Vectors.V2_6.clone();
         badCrc[66] = 0x67;

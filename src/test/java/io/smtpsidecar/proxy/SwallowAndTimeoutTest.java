@@ -25,7 +25,8 @@ class SwallowAndTimeoutTest {
     @Test
     void failedV1LineSwallowsThroughItsLf() {
         byte[] input = ascii("PROXY TCP4 192.0.2.256 198.51.100.7 50000 25\r\nEHLO x\r\n");
-        DecodeResult.Invalid invalid = assertInvalid(decode(input), "v1: invalid TCP4 source address: 192.0.2.256");
+        DecodeResult.Invalid invalid = assertInvalid(decode(input),
+                "v1: invalid TCP4 source address: 192.0.2.256 (octet over 255)");
         assertThat(invalid.pending()).isEqualTo(ascii("EHLO x\r\n"));
     }
 
@@ -61,13 +62,49 @@ class SwallowAndTimeoutTest {
     }
 
     @Test
-    void failedV2HeaderSwallowsAtMostTheCap() {
-        byte[] huge = concat(hex(SIG + "21 11 FFFF"), new byte[5000]);
-        huge[4200] = 7;
+    void oversizedV2HeaderIsSwallowedWhole() {
+        byte[] huge = concat(hex(SIG + "21 11 FFFF"), new byte[65535], ascii("EHLO x\r\n"));
         DecodeResult.Invalid invalid = assertInvalid(decode(huge),
                 "v2: header length 65551 exceeds the limit of 4096 bytes");
-        assertThat(invalid.pending()).hasSize(16 + 5000 - 4096);
-        assertThat(invalid.pending()[4200 - 4096]).isEqualTo((byte) 7);
+        assertThat(invalid.pending()).isEqualTo(ascii("EHLO x\r\n"));
+        assertThat(invalid.head()).isEqualTo(Arrays.copyOf(huge, 64));
+    }
+
+    @Test
+    void oversizedV2HeaderIsSwallowedAcrossReads() {
+        byte[] header = concat(hex(SIG + "21 11 2710"), new byte[10_000]);
+        header[30] = 7;
+        ProxyHeaderDecoder decoder = new ProxyHeaderDecoder(ProxyHeaderDecoder.DEFAULT_MAX_HEADER);
+        // the failure is known from byte 16 on; the 10,000 bytes behind it still belong to the header
+        assertThat(decoder.feed(header, 0, 20)).isInstanceOf(DecodeResult.NeedMore.class);
+        assertThat(decoder.feed(header, 20, 5000)).isInstanceOf(DecodeResult.NeedMore.class);
+        assertThat(decoder.feed(header, 5020, 4995)).isInstanceOf(DecodeResult.NeedMore.class);
+        DecodeResult.Invalid invalid = assertInvalid(decoder.feed(header, 10_015, 1),
+                "v2: header length 10016 exceeds the limit of 4096 bytes");
+        assertThat(invalid.pending()).isEmpty();
+        assertThat(invalid.head()).isEqualTo(Arrays.copyOf(header, 64));
+    }
+
+    @Test
+    void bytesAfterAnOversizedV2HeaderArePending() {
+        byte[] input = concat(hex(SIG + "21 11 2710"), new byte[10_000], ascii("EHLO x\r\n"));
+        ProxyHeaderDecoder decoder = new ProxyHeaderDecoder(ProxyHeaderDecoder.DEFAULT_MAX_HEADER);
+        assertThat(decoder.feed(input, 0, 16)).isInstanceOf(DecodeResult.NeedMore.class);
+        DecodeResult.Invalid invalid = assertInvalid(decoder.feed(input, 16, input.length - 16),
+                "v2: header length 10016 exceeds the limit of 4096 bytes");
+        assertThat(invalid.pending()).isEqualTo(ascii("EHLO x\r\n"));
+    }
+
+    @Test
+    void timeoutWhileSwallowingAnOversizedV2Header() {
+        byte[] header = concat(hex(SIG + "21 11 2710"), new byte[10_000]);
+        ProxyHeaderDecoder decoder = new ProxyHeaderDecoder(ProxyHeaderDecoder.DEFAULT_MAX_HEADER);
+        assertThat(decoder.feed(header, 0, 5000)).isInstanceOf(DecodeResult.NeedMore.class);
+        DecodeResult.Invalid invalid = decoder.timeout();
+        assertThat(invalid.reason()).isEqualTo("timeout: no complete PROXY protocol header after 5000 bytes"
+                + " (v2: header length 10016 exceeds the limit of 4096 bytes)");
+        assertThat(invalid.pending()).isEmpty();
+        assertThat(invalid.head()).isEqualTo(Arrays.copyOf(header, 64));
     }
 
     @Test

@@ -119,51 +119,59 @@ class V1VectorTest {
 
     @Test
     void x1_7_leadingZeroOctet() {
+        // decided at the space that ends the field, so that the reason quotes all of it
         assertRejected("PROXY TCP4 192.0.02.1 198.51.100.7 50000 25\r\n",
-                "v1: invalid TCP4 source address: 192.0.02", 19);
+                "v1: invalid TCP4 source address: 192.0.02.1 (leading zero)", 22);
     }
 
     @Test
     void x1_8_octetRangeAndCount() {
         assertRejected("PROXY TCP4 192.0.2.256 198.51.100.7 50000 25\r\n",
-                "v1: invalid TCP4 source address: 192.0.2.256", 22);
-        assertRejected("PROXY TCP4 1.2.3 198.51.100.7 50000 25\r\n", "v1: invalid TCP4 source address: 1.2.3", 17);
+                "v1: invalid TCP4 source address: 192.0.2.256 (octet over 255)", 23);
+        assertRejected("PROXY TCP4 1.2.3 198.51.100.7 50000 25\r\n",
+                "v1: invalid TCP4 source address: 1.2.3 (not four decimal octets)", 17);
         assertRejected("PROXY TCP4 1.2.3.4.5 198.51.100.7 50000 25\r\n",
-                "v1: invalid TCP4 source address: 1.2.3.4.", 19);
+                "v1: invalid TCP4 source address: 1.2.3.4.5 (not four decimal octets)", 21);
     }
 
     @Test
     void x1_9_portLeadingZeroSignRange() {
-        assertRejected("PROXY TCP4 192.0.2.1 198.51.100.7 050000 25\r\n", "v1: invalid source port: 05", 36);
-        assertRejected("PROXY TCP4 192.0.2.1 198.51.100.7 50000 +25\r\n", "v1: invalid destination port: +", 41);
-        assertRejected("PROXY TCP4 192.0.2.1 198.51.100.7 -5 25\r\n", "v1: invalid source port: -", 35);
-        assertRejected("PROXY TCP4 192.0.2.1 198.51.100.7 65536 25\r\n", "v1: port out of range: 65536", 39);
+        assertRejected("PROXY TCP4 192.0.2.1 198.51.100.7 050000 25\r\n",
+                "v1: invalid source port: 050000 (leading zero)", 41);
+        assertRejected("PROXY TCP4 192.0.2.1 198.51.100.7 0502 25\r\n",
+                "v1: invalid source port: 0502 (leading zero)", 39);
+        assertRejected("PROXY TCP4 192.0.2.1 198.51.100.7 50000 +25\r\n",
+                "v1: invalid destination port: +25 (not a decimal number)", 44);
+        assertRejected("PROXY TCP4 192.0.2.1 198.51.100.7 -5 25\r\n",
+                "v1: invalid source port: -5 (not a decimal number)", 37);
+        assertRejected("PROXY TCP4 192.0.2.1 198.51.100.7 65536 25\r\n",
+                "v1: invalid source port: 65536 (over 65535)", 40);
     }
 
     @Test
     void x1_10_familyMismatch() {
-        assertRejected("PROXY TCP4 2001:db8::1 2001:db8::2 50000 25\r\n", "v1: invalid TCP4 source address: 2001",
-                15);
+        assertRejected("PROXY TCP4 2001:db8::1 2001:db8::2 50000 25\r\n",
+                "v1: invalid TCP4 source address: 2001:db8::1 (not an IPv4 address)", 23);
         assertRejected("PROXY TCP6 192.0.2.1 198.51.100.7 50000 25\r\n",
-                "v1: TCP6 source address is not IPv6: 192.", 15);
+                "v1: invalid TCP6 source address: 192.0.2.1 (not an IPv6 address)", 21);
     }
 
     @Test
     void x1_11_zoneId() {
         assertRejected("PROXY TCP6 fe80::1%eth0 2001:db8::2 50000 25\r\n",
-                "v1: invalid TCP6 source address: fe80::1%", 19);
+                "v1: invalid TCP6 source address: fe80::1%eth0 (zone id)", 24);
     }
 
     @Test
     void x1_12_case() {
         assertRejected("proxy TCP4 192.0.2.1 198.51.100.7 50000 25\r\n", "not a PROXY protocol header", 1);
-        assertRejected("PROXY tcp4 192.0.2.1 198.51.100.7 50000 25\r\n", "v1: unknown protocol family: t", 7);
+        assertRejected("PROXY tcp4 192.0.2.1 198.51.100.7 50000 25\r\n", "v1: unknown protocol family: tcp4", 11);
     }
 
     @Test
     void x1_13_unknownFamilyToken() {
-        assertRejected("PROXY UDP4 192.0.2.1 198.51.100.7 50000 25\r\n", "v1: unknown protocol family: UD", 8);
-        assertRejected("PROXY TCP5 192.0.2.1 198.51.100.7 50000 25\r\n", "v1: unknown protocol family: TCP5", 10);
+        assertRejected("PROXY UDP4 192.0.2.1 198.51.100.7 50000 25\r\n", "v1: unknown protocol family: UDP4", 11);
+        assertRejected("PROXY TCP5 192.0.2.1 198.51.100.7 50000 25\r\n", "v1: unknown protocol family: TCP5", 11);
     }
 
     @Test
@@ -199,10 +207,21 @@ class V1VectorTest {
         assertRejected("PROXY\r\n", "v1: line ends before the protocol family", 6);
         assertRejected("PROXY \r\n", "v1: empty protocol family", 7);
         assertRejected("PROXY TCP4\r\n", "v1: TCP4 line has 2 fields, expected 6", 11);
-        assertRejected("PROXY UNKNOWNX\r\n", "v1: unknown protocol family: UNKNOWNX", 14);
+        assertRejected("PROXY UNKNOWNX\r\n", "v1: unknown protocol family: UNKNOWNX", 15);
         assertRejected("PROXY TCP4 192.0.2.1 198.51.100.7 50000 \r\n", "v1: empty destination port field", 41);
         assertRejected("PROXY TCP4 192.0.2.1 198.51.100.7 50000 25\n\r", "v1: LF without CR at offset 42", 43);
-        assertRejected("PROXY TCP4 192.0.2.1 198.51.100.7 655350 25\r\n", "v1: port out of range: 655350", 40);
+        assertRejected("PROXY TCP4 192.0.2.1 198.51.100.7 655350 25\r\n",
+                "v1: invalid source port: 655350 (over 65535)", 41);
+    }
+
+    @Test
+    void badFieldIsQuotedUpToWhateverEndsIt() {
+        // a LF ends the field as a space would; the bad field is the first problem
+        assertRejected("PROXY TCP4 192.0.02.1\n", "v1: invalid TCP4 source address: 192.0.02.1 (leading zero)", 22);
+        // a field that never ends is quoted as far as the line can reach: 83 digits leave no room for the rest
+        assertRejected("PROXY TCP4 " + "1".repeat(100), "v1: invalid TCP4 source address: " + "1".repeat(83)
+                + " (not four decimal octets)", 94);
+        assertRejected("PROXY " + "a".repeat(110), "v1: unknown protocol family: " + "a".repeat(100), 106);
     }
 
     @Test

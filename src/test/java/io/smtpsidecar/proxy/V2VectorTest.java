@@ -95,7 +95,9 @@ class V2VectorTest {
         assertDecoded(new ProxyHeaderDecoder(536).feed(atCap), "192.0.2.1", 50000, "198.51.100.7", 25, 536);
         assertDecoded(new ProxyHeaderDecoder(536).feed(Vectors.V2_9), "192.0.2.1", 50000, "198.51.100.7", 25, 331);
         ProxyHeaderDecoder capped = new ProxyHeaderDecoder(536);
-        assertInvalid(capped.feed(overCap, 0, 16), "v2: header length 537 exceeds the limit of 536 bytes");
+        // known to fail at byte 16, answered when the header's last byte is in
+        assertThat(capped.feed(overCap, 0, 536)).isInstanceOf(DecodeResult.NeedMore.class);
+        assertInvalid(capped.feed(overCap, 536, 1), "v2: header length 537 exceeds the limit of 536 bytes");
     }
 
     @Test
@@ -136,10 +138,11 @@ class V2VectorTest {
 
     @Test
     void x2_6_lengthShorterThanIpv4Block() {
+        // decided at byte 16, answered when the 16 + len bytes are in
         assertRejected(hex(SIG + "21 11 0008 C0000201 C6336407"),
-                "v2: length 8 is shorter than the TCP4 address block (12 bytes)", 16);
-        assertRejected(hex(SIG + "21 21 0023"), "v2: length 35 is shorter than the TCP6 address block (36 bytes)",
-                16);
+                "v2: length 8 is shorter than the TCP4 address block (12 bytes)", 24);
+        assertRejected(concat(hex(SIG + "21 21 0023"), new byte[35]),
+                "v2: length 35 is shorter than the TCP6 address block (36 bytes)", 51);
     }
 
     @Test
@@ -187,12 +190,12 @@ class V2VectorTest {
     }
 
     @Test
-    void x2_13_hugeLengthRefusedBeforeBuffering() {
-        byte[] bytes = hex(SIG + "21 11 FFFF" + TCP4_BLOCK);
-        assertRejected(bytes, "v2: header length 65551 exceeds the limit of 4096 bytes", 16);
-        // with the largest cap the same bytes are a valid beginning
+    void x2_13_hugeLengthIsSwallowedNotBuffered() {
+        byte[] bytes = concat(hex(SIG + "21 11 FFFF" + TCP4_BLOCK), new byte[65535 - 12]);
+        assertRejected(bytes, "v2: header length 65551 exceeds the limit of 4096 bytes", 65551);
+        // with the largest cap the same bytes are a valid header
         ProxyHeaderDecoder uncapped = new ProxyHeaderDecoder(ProxyHeaderDecoder.MAX_MAX_HEADER);
-        assertThat(uncapped.feed(bytes)).isInstanceOf(DecodeResult.NeedMore.class);
+        assertThat(uncapped.feed(bytes)).isInstanceOf(DecodeResult.Decoded.class);
     }
 
     @Test

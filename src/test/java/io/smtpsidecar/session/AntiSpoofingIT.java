@@ -7,6 +7,8 @@ import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** A header may not claim the addresses backends trust, and nothing after the header changes the identity. */
 class AntiSpoofingIT {
@@ -39,6 +41,25 @@ class AntiSpoofingIT {
             assertThat(c.reply()).isEqualTo(BANNER);
             c.command("QUIT");
             assertThat(h.nextSession().reason()).isEqualTo("claimed source fe80::1 is in proxy.rejectSources");
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "PROXY TCP6 ::127.0.0.1 2001:db8::2 50000 25, ::7f00:1",
+        "PROXY TCP4 0.0.0.0 198.51.100.7 50000 25, 0.0.0.0",
+        "PROXY TCP6 ::ffff:127.0.0.1 2001:db8::2 50000 25, 127.0.0.1"})
+    void addressesNoClientHasAreRefusedByDefault(String header, String claimed) throws Exception {
+        try (SidecarHarness h = new SidecarHarness(proxy(new JsonObject()));
+             SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
+            c.send(header + "\r\n");
+            assertThat(c.reply()).isEqualTo(BANNER);
+            assertThat(c.command("EHLO x")).isEqualTo("503 Command refused, required Proxy negotiation failed");
+            assertThat(c.command("QUIT")).startsWith("221 ");
+            SessionRecord r = h.nextSession();
+            assertThat(r.outcome()).isEqualTo(Outcome.REFUSED_MALFORMED);
+            assertThat(r.reason()).isEqualTo("claimed source " + claimed + " is in proxy.rejectSources");
+            assertThat(h.backendUntouched()).isTrue();
         }
     }
 

@@ -108,6 +108,7 @@ class BackendFaultsIT {
                 assertThat(r.reason()).startsWith(switch (fault) {
                     case BLACK_HOLE -> "timeout: ";
                     case HUGE_REPLY_LINE -> "greeting: bad reply";
+                    case GREETING_REFUSED -> "greeting: 554 go away";
                     case XCLIENT_TEMPFAIL -> "xclient_rejected: 421 4.3.2 backend busy";
                     default -> throw new IllegalStateException();
                 });

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
 import io.vertx.core.json.JsonObject;
+import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -61,6 +62,27 @@ class RefusalIT {
             SessionRecord r = h.nextSession();
             assertThat(r.outcome()).isEqualTo(Outcome.SYNC_ERROR);
             assertThat(r.failedHeader()).startsWith("EHLO".getBytes());
+            assertThat(h.backendUntouched()).isTrue();
+        }
+    }
+
+    @Test
+    void oversizedV2HeaderIsSwallowedWholeBeforeTheBanner() throws Exception {
+        // declares 10,000 bytes, over the default proxy.maxHeaderBytes of 4096; none of them may be read as SMTP
+        byte[] fixed = HexFormat.of().parseHex("0D0A0D0A000D0A515549540A" + "21112710");
+        try (SidecarHarness h = new SidecarHarness(required("60s"));
+             SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
+            c.send(fixed);
+            for (int i = 0; i < 4; i++) {
+                c.send(new byte[2500]);
+            }
+            assertThat(c.reply()).isEqualTo(BANNER);
+            assertThat(c.command("EHLO x")).isEqualTo(REFUSED);
+            assertThat(c.command("QUIT")).isEqualTo("221 sidecar.test closing connection");
+            SessionRecord r = h.nextSession();
+            assertThat(r.outcome()).isEqualTo(Outcome.REFUSED_MALFORMED);
+            assertThat(r.reason()).isEqualTo("v2: header length 10016 exceeds the limit of 4096 bytes");
+            assertThat(r.bytesIn()).isEqualTo(10_016 + "EHLO x\r\nQUIT\r\n".length());
             assertThat(h.backendUntouched()).isTrue();
         }
     }

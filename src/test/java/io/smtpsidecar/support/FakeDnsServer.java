@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A UDP DNS responder for unit tests of the reverse lookup: answers PTR, A and AAAA questions from maps, NXDOMAIN
- * for names it does not know, and can be told to answer SERVFAIL or nothing for a name. The end-to-end suite uses
- * dnsmasq instead.
+ * for names it does not know, and can be told to answer SERVFAIL, a truncated answer (TC bit, no records) or nothing
+ * for a name. A PTR target may be longer than DNS allows (labels up to 63 bytes, any number of them), as a hostile
+ * zone's server can send it. It has no TCP listener. The end-to-end suite uses dnsmasq instead.
  */
 public final class FakeDnsServer implements AutoCloseable {
     private static final int PTR = 12;
@@ -28,6 +29,7 @@ public final class FakeDnsServer implements AutoCloseable {
     private final Map<String, List<InetAddress>> addresses = new ConcurrentHashMap<>();
     private final Map<String, Integer> rcodes = new ConcurrentHashMap<>();
     private final Map<String, Boolean> silent = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> truncated = new ConcurrentHashMap<>();
     private final AtomicInteger queries = new AtomicInteger();
     private final int port;
 
@@ -65,6 +67,11 @@ public final class FakeDnsServer implements AutoCloseable {
         return this;
     }
 
+    public FakeDnsServer truncate(String name) {
+        truncated.put(name.toLowerCase(Locale.ROOT), true);
+        return this;
+    }
+
     private void answer(DatagramPacket packet) {
         queries.incrementAndGet();
         Buffer q = packet.data();
@@ -85,20 +92,22 @@ public final class FakeDnsServer implements AutoCloseable {
         if (silent.containsKey(key)) {
             return;
         }
+        // a truncated answer is what a server sends when the records do not fit: the TC bit, header and question
+        boolean tc = truncated.containsKey(key);
         List<byte[]> rdata = new ArrayList<>();
-        if (qtype == PTR && ptr.containsKey(key)) {
+        if (qtype == PTR && ptr.containsKey(key) && !tc) {
             rdata.add(encodeName(ptr.get(key)));
         }
-        for (InetAddress a : addresses.getOrDefault(key, List.of())) {
+        for (InetAddress a : tc ? List.<InetAddress>of() : addresses.getOrDefault(key, List.of())) {
             if ((qtype == A && a.getAddress().length == 4) || (qtype == AAAA && a.getAddress().length == 16)) {
                 rdata.add(a.getAddress());
             }
         }
-        boolean known = ptr.containsKey(key) || addresses.containsKey(key);
+        boolean known = ptr.containsKey(key) || addresses.containsKey(key) || tc;
         int rcode = rcodes.getOrDefault(key, known ? 0 : 3);
         Buffer r = Buffer.buffer();
         r.appendUnsignedShort(q.getUnsignedShort(0));
-        r.appendUnsignedShort(0x8180 | rcode);
+        r.appendUnsignedShort(0x8180 | (tc ? 0x0200 : 0) | rcode);
         r.appendUnsignedShort(1).appendUnsignedShort(rcode == 0 ? rdata.size() : 0);
         r.appendUnsignedShort(0).appendUnsignedShort(0);
         r.appendBuffer(q.slice(12, questionEnd));

@@ -15,6 +15,8 @@ public final class ScriptedBackend {
         BLACK_HOLE,
         /** Greets with one 100 KB line. */
         HUGE_REPLY_LINE,
+        /** Greets with a refusal, as an MTA that does not want the sidecar. */
+        GREETING_REFUSED,
         /** Takes the XCLIENT handshake and the transaction, then drops the connection in the middle of DATA. */
         DIE_IN_DATA,
         /** Answers XCLIENT with a temporary failure. */
@@ -33,6 +35,7 @@ public final class ScriptedBackend {
         switch (fault) {
             case BLACK_HOLE -> socket.handler(data -> { });
             case HUGE_REPLY_LINE -> socket.write("220 " + "x".repeat(100 * 1024) + "\r\n");
+            case GREETING_REFUSED -> socket.write("554 go away\r\n");
             default -> {
                 boolean[] inData = {false};
                 socket.handler(RecordParser.newDelimited("\n", line -> {
