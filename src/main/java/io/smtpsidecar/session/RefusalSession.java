@@ -30,6 +30,7 @@ final class RefusalSession {
     private int commands;
     private long idleTimer = -1;
     private boolean finished;
+    private boolean syncError;
 
     RefusalSession(Vertx vertx, NetSocket socket, SidecarConfig.Smtp smtp) {
         this.vertx = vertx;
@@ -39,19 +40,20 @@ final class RefusalSession {
 
     /**
      * @param pending bytes the peer sent after the failed header, before the banner
-     * @return completes when the connection is closed: true if the session ended in a synchronization error
+     * @return completes when the connection is closed (so every reply written is counted): true if the session
+     *         ended in a synchronization error
      */
     Future<Boolean> start(byte[] pending) {
         socket.closeHandler(v -> {
             vertx.cancelTimer(idleTimer);
-            done.tryComplete(false);
+            done.tryComplete(syncError);
         });
         if (pending.length > 0) {
             // Exim: input before the banner is a synchronization error, whatever it is
+            syncError = true;
             finished = true;
             socket.handler(null);
             send(Replies.syncError()).onComplete(ar -> Sockets.close(socket));
-            done.tryComplete(true);
             return done.future();
         }
         socket.handler(this::onData);
@@ -115,8 +117,9 @@ final class RefusalSession {
         send(lastReply).onComplete(ar -> Sockets.close(socket));
     }
 
+    /** Writes a reply; it counts in {@code out=} once the socket has taken it. */
     private Future<Void> send(Buffer reply) {
-        bytesOut += reply.length();
-        return socket.write(reply);
+        int length = reply.length();
+        return socket.write(reply).onSuccess(v -> bytesOut += length);
     }
 }

@@ -28,6 +28,39 @@ class ConnectionResetIT {
         }
     }
 
+    /**
+     * An early talker that resets at once: the sidecar reads its bytes, answers 554 to a socket that is gone, and
+     * must not count that reply in {@code out=}.
+     */
+    @Test
+    void replyToAResetClientIsNotCounted() throws Exception {
+        try (SidecarHarness h = new SidecarHarness(new JsonObject(),
+                 DemoBackend.Options.defaults().withGreetingDelay(Duration.ofSeconds(2)))) {
+            SmtpClient c = new SmtpClient("127.0.0.2", h.port());
+            c.send("EHLO early.example\r\n");
+            c.reset();
+            SessionRecord r = h.nextSession();
+            assertThat(r.outcome()).isEqualTo(Outcome.SYNC_ERROR);
+            assertThat(r.bytesIn()).isEqualTo("EHLO early.example\r\n".length());
+            assertThat(r.bytesOut()).isZero();
+        }
+    }
+
+    /** The same in refusal mode: a malformed header with more input behind it, then a reset. */
+    @Test
+    void refusalReplyToAResetClientIsNotCounted() throws Exception {
+        JsonObject cfg = new JsonObject().put("proxy", new JsonObject()
+            .put("requiredHosts", new io.vertx.core.json.JsonArray().add("127.0.0.1")));
+        try (SidecarHarness h = new SidecarHarness(cfg)) {
+            SmtpClient c = new SmtpClient("127.0.0.1", h.port());
+            c.send("PROXY TCP4 nonsense\r\nEHLO early.example\r\n");
+            c.reset();
+            SessionRecord r = h.nextSession();
+            assertThat(r.outcome()).isEqualTo(Outcome.SYNC_ERROR);
+            assertThat(r.bytesOut()).isZero();
+        }
+    }
+
     @Test
     void resetDuringTheBackendHandshakeIsOnTheSessionLine() throws Exception {
         try (LogCapture vertxLog = new LogCapture("io.vertx");
