@@ -160,7 +160,11 @@ final class Splice {
         }
     }
 
-    /** One direction of the relay: reads {@code from}, writes {@code to}. Runs on {@code from}'s event loop. */
+    /**
+     * One direction of the relay: reads {@code from}, writes {@code to}. Both channels are on the session's event
+     * loop (the backend connection, warm or not, is made from the session's context), so no state here is shared
+     * across threads.
+     */
     private final class Direction extends ChannelInboundHandlerAdapter {
         final String side;
         final Channel from;
