@@ -8,8 +8,10 @@
 # environment:
 #   AB_ENV_<NAME>="SIDECAR_BACKEND_WARMCONNECTIONS=2 ..."   configuration overrides (SIDECAR_* variables)
 #   AB_OPTS_<NAME>="-XX:..."                                JVM options
+#   AB_JAVA_<NAME>=PATH                                     the java command (default: java on the PATH)
 # Also: AB_ROUNDS (5), AB_SESSIONS (4000), AB_CONCURRENCY (20), AB_SIZE (1024), AB_WARMUP (12000).
-# Prints one line per run and the medians; the raw lines stay in $AB_OUT (default a temporary file).
+# Prints one line per run and the medians, then each variant's RSS and thread count at rest (10 s after the load);
+# the raw lines stay in $AB_OUT (default a temporary file).
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$BENCH_DIR/.." && pwd)
@@ -41,6 +43,7 @@ wait_port "$SINK"
 
 SPEC=$SCRATCH/spec.properties
 NAMES=()
+declare -A VPID
 {
   echo "sources=127.0.0.2-127.0.0.41"
   echo "rounds=${AB_ROUNDS:-5}"
@@ -56,14 +59,15 @@ for arg in "$@"; do
   port=$(free_port); metrics=$(free_port)
   sed -e "s/@LISTEN@/$port/; s/@METRICS@/$metrics/; s/@SINK@/$SINK/; s/@WARM@/0/" "$BENCH_DIR/sidecar.yaml.tmpl" \
     > "$SCRATCH/$name.yaml"
-  envv="AB_ENV_$name"; optv="AB_OPTS_$name"
+  envv="AB_ENV_$name"; optv="AB_OPTS_$name"; javav="AB_JAVA_$name"
   # shellcheck disable=SC2086
-  env ${!envv:-} java ${!optv:-} -jar "$jar" --config "$SCRATCH/$name.yaml" > "$SCRATCH/$name.log" 2>&1 &
+  env ${!envv:-} "${!javav:-java}" ${!optv:-} -jar "$jar" --config "$SCRATCH/$name.yaml" > "$SCRATCH/$name.log" 2>&1 &
   PIDS+=($!)
   wait_port "$port"
   printf 'path.%s.name=%s\npath.%s.port=%s\npath.%s.procs=%s\nproc.%s=%s\n' \
     "$name" "$name" "$name" "$port" "$name" "$name" "$name" "$!" >> "$SPEC"
   NAMES+=("$name")
+  VPID[$name]=$!
 done
 echo "paths=$(IFS=,; echo "${NAMES[*]}")" >> "$SPEC"
 
@@ -81,3 +85,9 @@ for name in dict.fromkeys(r["path"] for r in runs):
     print(f"{name:<12} {med('sessions_per_s'):>11.1f} {med('banner_p50_ms'):>10.2f} {med('banner_p99_ms'):>8.2f} "
           f"{statistics.median(cpu):>10.0f} ({min(cpu):.0f}..{max(cpu):.0f}) {sum(r['errors'] for r in rs):>7}")
 EOF
+# the footprint each variant keeps once the load is over (JIT, pools and heap have seen traffic)
+sleep 10
+for name in "${NAMES[@]}"; do
+  awk -v n="$name" '/^VmRSS:/{r=$2} /^Threads:/{t=$2} END{printf "%-12s at rest: RSS %.1f MB, %d threads\n", n, r/1024, t}' \
+    "/proc/${VPID[$name]}/status"
+done

@@ -332,6 +332,19 @@ EOF
   fi
 fi
 
+# ------------------------------------------------------------------ 4b. the sidecar at rest
+
+# after the load workloads and a pause (the JIT, pools and heap have seen traffic; nothing is in flight): the
+# footprint an idle pod pays
+if [ ${#LOAD_WL[@]} -gt 0 ] && kill -0 "${PID[sidecar]}" 2>/dev/null; then
+  sleep 10
+  rest_rss=$(awk '/^VmRSS:/{print $2}' "/proc/${PID[sidecar]}/status")
+  rest_threads=$(awk '/^Threads:/{print $2}' "/proc/${PID[sidecar]}/status")
+  say "sidecar at rest after the load: RSS ${rest_rss} kB, ${rest_threads} threads"
+  printf '{"phase":"rest","rss_kb":%d,"threads":%d,"after":"load workloads, 10 s pause"}\n' \
+    "$rest_rss" "$rest_threads" >> "$RAW"
+fi
+
 # ------------------------------------------------------------------ 5. idle sessions (fresh proxies per run)
 
 if has_workload idle; then

@@ -1,5 +1,7 @@
 package io.smtpsidecar;
 
+import io.smtpsidecar.transport.SocketErrors;
+
 /**
  * A listener that could not open its port, named by its configuration key: the operator's fix is there, and the
  * transport's own exception (a {@code BindException}, or Netty's native one) names neither key nor address.
@@ -10,14 +12,9 @@ public final class ListenException extends RuntimeException {
             + reason(cause), cause);
     }
 
-    /** The system's words: "Address already in use", after "bind(..) failed: " with a native transport. */
+    /** The system's words, lower-cased to follow the colon: "address already in use". */
     private static String reason(Throwable cause) {
-        String message = cause.getMessage();
-        if (message == null || message.isBlank()) {
-            return cause.getClass().getSimpleName();
-        }
-        String last = message.substring(message.lastIndexOf(": ") + 1).strip();
-        String text = last.isEmpty() ? message.strip() : last;
+        String text = SocketErrors.text(cause);
         return Character.toLowerCase(text.charAt(0)) + text.substring(1);
     }
 }

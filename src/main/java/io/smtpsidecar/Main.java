@@ -13,6 +13,7 @@ import io.smtpsidecar.demo.DemoClient;
 import io.smtpsidecar.hosts.HostList;
 import io.smtpsidecar.logging.LogFormat;
 import io.smtpsidecar.session.SessionRecord;
+import io.smtpsidecar.transport.TransportChoice;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -67,7 +68,8 @@ public final class Main {
         SidecarConfig config = load(reader, configFile, hostname);
         reader.close().await();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Vertx vertx = SidecarApp.newVertx(registry, config.listen().eventLoops());
+        TransportChoice transport = transport(config);
+        Vertx vertx = SidecarApp.newVertx(registry, config.listen().eventLoops(), transport);
         if (config.log() == SidecarConfig.Log.JSON) {
             LogFormat.useJson();
         }
@@ -109,10 +111,10 @@ public final class Main {
         }
         SidecarConfig running = app.config();
         LOG.info("smtp-sidecar listening on {}:{}; backend {}:{} ({}); PROXY header required from: {}; "
-                + "metrics and health on {}:{}", running.listen().host(), app.smtpPort(), running.backend().host(),
-            running.backend().port(), running.backend().handshake().label(),
+                + "metrics and health on {}:{}; transport {}, {} event loops", running.listen().host(), app.smtpPort(),
+            running.backend().host(), running.backend().port(), running.backend().handshake().label(),
             running.proxy().requiredHosts().isEmpty() ? "no host" : running.proxy().requiredHosts(),
-            running.metrics().host(), app.adminPort());
+            running.metrics().host(), app.adminPort(), transport.describe(), running.listen().eventLoops());
         if (configFile != null) {
             Path watched = configFile;
             SidecarConfig demoOverrides = demo ? running : null;
@@ -142,6 +144,15 @@ public final class Main {
         } catch (Exception e) {
             System.err.println("smtp-sidecar: demo failed: " + e.getMessage());
             System.exit(1);
+        }
+    }
+
+    private static TransportChoice transport(SidecarConfig config) {
+        try {
+            return TransportChoice.of(config.listen().transport());
+        } catch (ConfigException e) {
+            fail("configuration error: " + e.getMessage());
+            throw new IllegalStateException("unreachable");
         }
     }
 

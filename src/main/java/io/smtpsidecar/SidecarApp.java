@@ -18,6 +18,7 @@ import io.smtpsidecar.metrics.SidecarMetrics;
 import io.smtpsidecar.session.SessionRecord;
 import io.smtpsidecar.session.SidecarServices;
 import io.smtpsidecar.session.SidecarVerticle;
+import io.smtpsidecar.transport.TransportChoice;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -41,6 +42,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SidecarApp {
     private static final Logger LOG = LoggerFactory.getLogger("smtp-sidecar");
+    private static final int BLOCKING_THREADS = 2;
 
     private final Vertx vertx;
     private final AtomicReference<SidecarConfig> config;
@@ -57,20 +59,23 @@ public final class SidecarApp {
         this.vertx = vertx;
         this.config = new AtomicReference<>(initial);
         this.services = new SidecarServices(new SidecarMetrics(registry), new ClientLimits(), new Readiness());
+        services.metrics().transport(TransportChoice.nameOf(vertx));
         this.admin = new AdminServer(vertx, registry, services.readiness(), config::get, eventLoops);
         this.probe = new BackendProbe(vertx, config::get, services.readiness());
     }
 
-    /** {@link #newVertx(PrometheusMeterRegistry, int)} with Vert.x's default number of event loops. */
+    /** {@link #newVertx(PrometheusMeterRegistry, int, TransportChoice)}: Vert.x's default number of event loops,
+     *  the {@code auto} transport. */
     public static Vertx newVertx(PrometheusMeterRegistry registry) {
-        return newVertx(registry, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
+        return newVertx(registry, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE,
+            TransportChoice.of(SidecarConfig.Transport.AUTO));
     }
 
     /**
      * A Vert.x with {@code eventLoops} event loops, its net metrics (no address labels) and the JVM and process
      * binders in {@code registry}.
      */
-    public static Vertx newVertx(PrometheusMeterRegistry registry, int eventLoops) {
+    public static Vertx newVertx(PrometheusMeterRegistry registry, int eventLoops, TransportChoice transport) {
         new ClassLoaderMetrics().bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
@@ -80,8 +85,12 @@ public final class SidecarApp {
         new FileDescriptorMetrics().bindTo(registry);
         return Vertx.builder()
             .with(new VertxOptions().setEventLoopPoolSize(eventLoops)
+                // the only blocking work is a metrics scrape and the configuration file's scan; Vert.x's pools
+                // of 20 start a new thread per task until they hold 20 threads each
+                .setWorkerPoolSize(BLOCKING_THREADS).setInternalBlockingPoolSize(BLOCKING_THREADS)
                 .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
             .withMetrics(new MicrometerMetricsFactory(registry))
+            .withTransport(transport.transport())
             .build();
     }
 
@@ -134,6 +143,11 @@ public final class SidecarApp {
         synchronized (verticles) {
             return verticles.get(0).actualPort();
         }
+    }
+
+    /** The contexts of the SMTP event loops. */
+    public Set<Context> eventLoops() {
+        return java.util.Collections.unmodifiableSet(eventLoops);
     }
 
     public int adminPort() {

@@ -9,6 +9,7 @@ public final class ConfigKeys {
     public static final String LISTEN_HOST = "listen.host";
     public static final String LISTEN_PORT = "listen.port";
     public static final String LISTEN_EVENT_LOOPS = "listen.eventLoops";
+    public static final String LISTEN_TRANSPORT = "listen.transport";
     public static final String REQUIRED_HOSTS = "proxy.requiredHosts";
     public static final String HEADER_TIMEOUT = "proxy.headerTimeout";
     public static final String MAX_HEADER_BYTES = "proxy.maxHeaderBytes";
@@ -43,7 +44,7 @@ public final class ConfigKeys {
     public static final String LOG_FORMAT = "log.format";
 
     public static final List<String> ALL = List.of(
-        LISTEN_HOST, LISTEN_PORT, LISTEN_EVENT_LOOPS,
+        LISTEN_HOST, LISTEN_PORT, LISTEN_EVENT_LOOPS, LISTEN_TRANSPORT,
         REQUIRED_HOSTS, HEADER_TIMEOUT, MAX_HEADER_BYTES, REJECT_SOURCES, REJECT_OWN_ADDRESS,
         BACKEND_HOST, BACKEND_PORT, BACKEND_CONNECT_TIMEOUT, BACKEND_GREETING_TIMEOUT, BACKEND_HANDSHAKE,
         BACKEND_WARM_CONNECTIONS, BACKEND_WARM_MAX_IDLE,

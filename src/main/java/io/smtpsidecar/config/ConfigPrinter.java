@@ -14,7 +14,8 @@ public final class ConfigPrinter {
     public static String toYaml(SidecarConfig c) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("listen", section("host", c.listen().host(), "port", c.listen().port(),
-            "eventLoops", c.listen().eventLoops()));
+            "eventLoops", c.listen().eventLoops(),
+            "transport", c.listen().transport().label()));
         root.put("proxy", section(
             "requiredHosts", c.proxy().requiredHosts().toString(),
             "headerTimeout", Durations.format(c.proxy().headerTimeout()),

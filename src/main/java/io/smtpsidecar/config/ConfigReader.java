@@ -80,7 +80,8 @@ public final class ConfigReader {
             host(ConfigKeys.LISTEN_HOST, "0.0.0.0"),
             integer(ConfigKeys.LISTEN_PORT, 2525, 0, 65535),
             // one per core, like nginx's worker_processes auto: more only adds context switches (docs/BENCHMARKS.md)
-            integer(ConfigKeys.LISTEN_EVENT_LOOPS, Runtime.getRuntime().availableProcessors(), 1, 1024));
+            integer(ConfigKeys.LISTEN_EVENT_LOOPS, Runtime.getRuntime().availableProcessors(), 1, 1024),
+            transport());
         Proxy proxy = new Proxy(
             hostList(ConfigKeys.REQUIRED_HOSTS),
             duration(ConfigKeys.HEADER_TIMEOUT, DEFAULT_HEADER_TIMEOUT),
@@ -263,6 +264,16 @@ public final class ConfigReader {
                 + handshake.label() + " the backend learns the client from the connection's first bytes)");
         }
         return n;
+    }
+
+    private SidecarConfig.Transport transport() {
+        String v = string(ConfigKeys.LISTEN_TRANSPORT, "auto");
+        for (SidecarConfig.Transport t : SidecarConfig.Transport.values()) {
+            if (t.label().equalsIgnoreCase(v)) {
+                return t;
+            }
+        }
+        throw new ConfigException(ConfigKeys.LISTEN_TRANSPORT, "'" + v + "' is not one of: auto, nio, epoll, io_uring");
     }
 
     private Handshake handshake() {

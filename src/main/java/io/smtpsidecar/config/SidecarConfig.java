@@ -27,8 +27,28 @@ public record SidecarConfig(Listen listen, Proxy proxy, Backend backend, Smtp sm
             running.watch, running.log);
     }
 
-    /** Where the sidecar accepts connections from the load balancer. */
-    public record Listen(String host, int port, int eventLoops) {
+    /** Where the sidecar accepts connections from the load balancer, and with which threads and I/O transport. */
+    public record Listen(String host, int port, int eventLoops, Transport transport) {
+    }
+
+    /** Netty's I/O transport for every socket. */
+    public enum Transport {
+        /** epoll where its native library loads (Linux), else NIO. io_uring only when asked for: containerd's and
+         *  Docker's default seccomp profiles refuse its system calls. */
+        AUTO("auto"),
+        NIO("nio"),
+        EPOLL("epoll"),
+        IO_URING("io_uring");
+
+        private final String label;
+
+        Transport(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
     }
 
     /**

@@ -77,6 +77,12 @@ public final class SidecarMetrics {
         return registry;
     }
 
+    /** A one-value gauge whose label names the I/O transport in use (listen.transport). */
+    public void transport(String name) {
+        Gauge.builder(PREFIX + "transport", () -> 1).tag("transport", name)
+            .description("The Netty transport in use (value always 1)").register(registry);
+    }
+
     public int activeSessions() {
         return active.get();
     }

@@ -9,6 +9,7 @@ import io.smtpsidecar.proxy.ProxyHeader;
 import io.smtpsidecar.proxy.ProxyHeaderDecoder;
 import io.smtpsidecar.proxy.ProxyHeaderEncoder;
 import io.smtpsidecar.smtp.XclientRequest;
+import io.smtpsidecar.transport.SocketErrors;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -75,7 +76,7 @@ final class Session {
         // without a shutdown handler NetServer.shutdown would close the socket at once instead of draining it
         socket.shutdownHandler(this::onShutdown);
         // a reset before the relay runs: noted on the session line, not logged by Vert.x without context
-        socket.exceptionHandler(e -> socketError = "client connection error: " + e.getMessage());
+        socket.exceptionHandler(e -> socketError = "client connection error: " + SocketErrors.text(e));
         if (config.proxy().requiredHosts().matches(peer.getAddress())) {
             readHeader();
         } else {

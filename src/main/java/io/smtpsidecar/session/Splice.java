@@ -13,6 +13,7 @@ import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.smtpsidecar.transport.SocketErrors;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -198,7 +199,7 @@ final class Splice {
                 delivered += length;
             } else if (to.isActive()) {
                 // the peer is gone (reset, broken pipe): nothing more can be delivered to it
-                noteProblem((side.equals("client") ? "backend" : "client") + " write failed: " + cause.getMessage());
+                noteProblem((side.equals("client") ? "backend" : "client") + " write failed: " + SocketErrors.text(cause));
                 to.close();
             }
         }
@@ -239,7 +240,7 @@ final class Splice {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             // a reset or other socket error: reported on the session line, not by Vert.x's logger
-            noteProblem(side + " connection error: " + cause.getMessage());
+            noteProblem(side + " connection error: " + SocketErrors.text(cause));
             from.close();
         }
 

@@ -27,7 +27,7 @@ class ConfigReaderTest {
     void defaults() {
         SidecarConfig c = read(new JsonObject());
         assertThat(c.listen()).isEqualTo(new SidecarConfig.Listen("0.0.0.0", 2525,
-            Runtime.getRuntime().availableProcessors()));
+            Runtime.getRuntime().availableProcessors(), SidecarConfig.Transport.AUTO));
         assertThat(c.backend().host()).isEqualTo("127.0.0.1");
         assertThat(c.backend().port()).isEqualTo(25);
         assertThat(c.backend().connectTimeout()).isEqualTo(Duration.ofSeconds(5));
@@ -106,6 +106,7 @@ class ConfigReaderTest {
         "backend|host|bad host!|backend.host: 'bad host!' is neither an IP address nor a host name",
         "smtp|hostname|under_score.example|smtp.hostname: 'under_score.example' is not a valid host name",
         "smtp|refusalMaxCommands|0|smtp.refusalMaxCommands: '0' is out of range (1..10000)",
+        "listen|transport|fast|listen.transport: 'fast' is not one of: auto, nio, epoll, io_uring",
         "dns|reverseLookup|maybe|dns.reverseLookup: 'maybe' is not a boolean (true or false)",
         "dns|servers|dns.example.org|dns.servers: 'dns.example.org' is not an IP address",
         "dns|servers|127.0.0.1:99999|dns.servers: '127.0.0.1:99999' has a bad port '99999'",

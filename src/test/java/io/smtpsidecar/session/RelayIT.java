@@ -1,11 +1,13 @@
 package io.smtpsidecar.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.smtpsidecar.demo.DemoBackend;
 import io.smtpsidecar.support.RawBackend;
 import io.smtpsidecar.support.SidecarHarness;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.transport.Transport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +20,8 @@ import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The relay as TCP: a half-close is passed on as a half-close and the other direction keeps flowing; when a sender
@@ -31,9 +34,10 @@ class RelayIT {
     private static final byte[] GO = "GO\r\n".getBytes(StandardCharsets.US_ASCII);
 
     /** The case: one write with the whole transaction and QUIT, then SHUT_WR; every reply must arrive. */
-    @Test
-    void clientHalfCloseStillGetsEveryBackendReply() throws Exception {
-        try (SidecarHarness h = new SidecarHarness(new JsonObject());
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void clientHalfCloseStillGetsEveryBackendReply(String transport) throws Exception {
+        try (SidecarHarness h = new SidecarHarness(on(transport));
              Socket s = connect(h.port(), 0)) {
             InputStream in = s.getInputStream();
             assertThat(line(in)).startsWith("220 " + DemoBackend.HOSTNAME);
@@ -56,8 +60,9 @@ class RelayIT {
     }
 
     /** The backend sees the client's FIN (EOF after all the data) and its answer, sent after that, arrives whole. */
-    @Test
-    void halfCloseIsRelayedBothWays() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void halfCloseIsRelayedBothWays(String transport) throws Exception {
         byte[] request = random(1, 1 << 20);
         byte[] answer = random(2, 1 << 20);
         try (RawBackend backend = new RawBackend(socket -> {
@@ -66,7 +71,7 @@ class RelayIT {
                 socket.shutdownOutput();
                 return received;
             });
-             SidecarHarness h = new SidecarHarness(backendAt(backend));
+             SidecarHarness h = new SidecarHarness(backendAt(backend, transport));
              Socket s = connect(h.port(), 0)) {
             InputStream in = s.getInputStream();
             assertThat(new String(in.readNBytes(RAW_GREETING.length()), StandardCharsets.US_ASCII))
@@ -83,28 +88,30 @@ class RelayIT {
     }
 
     /** The backend writes 10 MiB and closes at once; the client reads 64 KiB at a time with pauses. */
-    @Test
-    void tailFromBackendReachesSlowClient() throws Exception {
-        tailFromBackend(3, 0);
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void tailFromBackendReachesSlowClient(String transport) throws Exception {
+        tailFromBackend(transport, 3, 0);
     }
 
     /**
      * The client starts reading two seconds late (a scenario, not a wait: the result must be the same whatever the
      * timing): the bytes the relay holds for it when the backend closes must still arrive.
      */
-    @Test
-    void tailFromBackendReachesLateClient() throws Exception {
-        tailFromBackend(4, 2000);
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void tailFromBackendReachesLateClient(String transport) throws Exception {
+        tailFromBackend(transport, 4, 2000);
     }
 
-    private static void tailFromBackend(long seed, long readAfterMillis) throws Exception {
+    private static void tailFromBackend(String transport, long seed, long readAfterMillis) throws Exception {
         byte[] data = random(seed, 10 * 1024 * 1024);
         try (RawBackend backend = new RawBackend(socket -> {
                 awaitGo(socket);
                 socket.getOutputStream().write(data);
                 return "sent";
             });
-             SidecarHarness h = new SidecarHarness(backendAt(backend));
+             SidecarHarness h = new SidecarHarness(backendAt(backend, transport));
              Socket s = connect(h.port(), 0)) {
             greetingThenGo(s);
             Thread.sleep(readAfterMillis);
@@ -118,11 +125,12 @@ class RelayIT {
     }
 
     /** The client writes 10 MiB and closes; the backend reads slowly and gets every byte, then EOF. */
-    @Test
-    void tailFromClientReachesSlowBackend() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void tailFromClientReachesSlowBackend(String transport) throws Exception {
         byte[] data = random(5, 10 * 1024 * 1024);
         try (RawBackend backend = new RawBackend(socket -> sha256(slowRead(socket.getInputStream())));
-             SidecarHarness h = new SidecarHarness(backendAt(backend))) {
+             SidecarHarness h = new SidecarHarness(backendAt(backend, transport))) {
             try (Socket s = connect(h.port(), 0)) {
                 assertThat(new String(s.getInputStream().readNBytes(RAW_GREETING.length()),
                     StandardCharsets.US_ASCII)).isEqualTo(RAW_GREETING);
@@ -134,15 +142,16 @@ class RelayIT {
     }
 
     /** A half-closed session whose other side never ends is closed at smtp.halfCloseTimeout, with the reason. */
-    @Test
-    void halfCloseIsBoundedByTheTimeout() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "epoll", "io_uring"})
+    void halfCloseIsBoundedByTheTimeout(String transport) throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         try (RawBackend backend = new RawBackend(socket -> {
                 socket.getInputStream().readAllBytes(); // the relayed FIN, then the backend just stays
                 release.await(SidecarHarness.WAIT.toSeconds(), TimeUnit.SECONDS);
                 return "held";
             });
-             SidecarHarness h = new SidecarHarness(backendAt(backend)
+             SidecarHarness h = new SidecarHarness(backendAt(backend, transport)
                  .put("smtp", new JsonObject().put("halfCloseTimeout", "500ms")));
              Socket s = connect(h.port(), 0)) {
             InputStream in = s.getInputStream();
@@ -168,8 +177,16 @@ class RelayIT {
         client.getOutputStream().write(GO);
     }
 
-    private static JsonObject backendAt(RawBackend backend) {
-        return new JsonObject().put("backend", new JsonObject().put("port", backend.port()));
+    /** The relay on one transport; io_uring only where the kernel and its seccomp profile allow it. */
+    private static JsonObject on(String transport) {
+        if (transport.equals("io_uring")) {
+            assumeTrue(Transport.IO_URING != null && Transport.IO_URING.available(), "io_uring is not available here");
+        }
+        return new JsonObject().put("listen", new JsonObject().put("transport", transport));
+    }
+
+    private static JsonObject backendAt(RawBackend backend, String transport) {
+        return on(transport).put("backend", new JsonObject().put("port", backend.port()));
     }
 
     /** A client from 127.0.0.2 (no header required); a receive buffer size of 0 keeps the system's. */

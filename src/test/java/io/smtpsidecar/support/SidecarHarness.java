@@ -7,8 +7,11 @@ import io.smtpsidecar.config.ConfigReader;
 import io.smtpsidecar.config.SidecarConfig;
 import io.smtpsidecar.demo.DemoBackend;
 import io.smtpsidecar.session.SessionRecord;
+import io.smtpsidecar.transport.TransportChoice;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.transport.Transport;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,7 +30,9 @@ public final class SidecarHarness implements AutoCloseable {
     public static final Duration WAIT = Duration.ofSeconds(30);
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final Vertx vertx = SidecarApp.newVertx(registry);
+    private final Vertx vertx;
+    /** The backend's own Vert.x on NIO: what a test puts under load is the sidecar's transport, not the MTA's. */
+    private final Vertx backendVertx = Vertx.builder().withTransport(Transport.NIO).build();
     private final BlockingQueue<SessionRecord> sessions = new LinkedBlockingQueue<>();
     private final BlockingQueue<DemoBackend.Transcript> backendSessions = new LinkedBlockingQueue<>();
     private final int backendPort;
@@ -38,9 +43,13 @@ public final class SidecarHarness implements AutoCloseable {
         this(overrides, DemoBackend.Options.defaults());
     }
 
+    /** With {@code listen.transport} among the overrides, the whole harness (backend too) runs on it. */
     public SidecarHarness(JsonObject overrides, DemoBackend.Options backendOptions) {
+        // the transport is needed before the backend's port is known: read it with a placeholder port
+        vertx = SidecarApp.newVertx(registry, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE,
+            TransportChoice.of(config(overrides, 25).listen().transport()));
         // the readiness probe's sessions (greeting, QUIT) are not what the tests look at
-        DemoBackend backend = new DemoBackend(vertx, backendOptions, t -> {
+        DemoBackend backend = new DemoBackend(backendVertx, backendOptions, t -> {
             if (!(t.xclient().isEmpty() && t.commands().equals(java.util.List.of("QUIT")))) {
                 backendSessions.add(t);
             }
@@ -114,5 +123,6 @@ public final class SidecarHarness implements AutoCloseable {
     @Override
     public void close() {
         vertx.close().await();
+        backendVertx.close().await();
     }
 }
