@@ -16,8 +16,9 @@
 # Writes bench/results/latest.json, latest.md (tables) and latest-raw.jsonl (every run). Needs root (apt-get,
 # smtp-sink). Environment:
 #   BENCH_KEEP=1                 keep the scratch folder (configs, logs)
-#   BENCH_SIDECAR_JVM_OPTS="..." extra JVM options for the sidecar (replaces the defaults below)
-#   BENCH_SIDECAR_WARM=N         the sidecar's backend.warmConnections (default 8; 0 = every session connects)
+#   BENCH_SIDECAR_JVM_OPTS="..." the sidecar's JVM options (default: the image's, from the Dockerfile, with its ENV;
+#                                set to "" for java -jar with no flags)
+#   BENCH_SIDECAR_WARM=N         the sidecar's backend.warmConnections (default 0, as it ships: every session connects)
 #   BENCH_WORKLOADS=small,bulk,sweep,idle   a subset
 #   BENCH_RESULTS=DIR            write the results there instead of bench/results
 set -euo pipefail
@@ -94,8 +95,13 @@ IDLE_FIT=$(( (FD_LIMIT - 300) / 2 ))
 IDLE_N=$(( IDLE_WANT < IDLE_FIT ? IDLE_WANT : IDLE_FIT ))
 [ "$IDLE_N" -lt "$IDLE_WANT" ] && say "fd limit $FD_LIMIT (hard $(ulimit -Hn)) holds at most $IDLE_N two-socket sessions per proxy: idle uses $IDLE_N instead of $IDLE_WANT"
 HAPROXY_MAXCONN=$(( IDLE_N + 50 ))
-SIDECAR_JVM_OPTS=${BENCH_SIDECAR_JVM_OPTS-}
-SIDECAR_WARM=${BENCH_SIDECAR_WARM:-8}   # backend.warmConnections, shared by the event loops
+# shellcheck source=lib/image-jvm.sh
+. "$BENCH_DIR/lib/image-jvm.sh"
+image_jvm "$REPO_ROOT/Dockerfile"
+SIDECAR_JVM_OPTS=${BENCH_SIDECAR_JVM_OPTS-$IMAGE_JVM_OPTS}
+# the image's environment goes with its flags only
+if [ -n "${BENCH_SIDECAR_JVM_OPTS+set}" ]; then SIDECAR_ENV=""; else SIDECAR_ENV=$IMAGE_ENV; fi
+SIDECAR_WARM=${BENCH_SIDECAR_WARM:-0}   # backend.warmConnections, shared by the event loops
 
 # ------------------------------------------------------------------ 3. scratch, ports, processes
 
@@ -240,7 +246,7 @@ start_sidecar() {
   sed -e "s/@LISTEN@/$SIDECAR/; s/@METRICS@/$METRICS/; s/@SINK@/$SINK/; s/@WARM@/$SIDECAR_WARM/" \
     "$BENCH_DIR/sidecar.yaml.tmpl" > "$SCRATCH/sidecar.yaml"
   # shellcheck disable=SC2086
-  java $SIDECAR_JVM_OPTS -jar "$JAR" --config "$SCRATCH/sidecar.yaml" >> "$SCRATCH/sidecar.log" 2>&1 &
+  env $SIDECAR_ENV java $SIDECAR_JVM_OPTS -jar "$JAR" --config "$SCRATCH/sidecar.yaml" >> "$SCRATCH/sidecar.log" 2>&1 &
   PID[sidecar]=$!
   wait_port "$SIDECAR" smtp-sidecar
 }
@@ -267,7 +273,7 @@ printf '{"phase":"meta","started":"%s","mode":"%s","rounds":%d,"machine":"%s","j
   "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$([ $QUICK = 1 ] && echo quick || echo full)" "$ROUNDS" \
   "$CORES cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB, kernel $(uname -r)" \
   "$(ver java -version | tr -d '"')" "$(ver haproxy -v)" "$(ver nginx -v)" "$(postconf -d -h mail_version 2>/dev/null)" \
-  "$SIDECAR_JVM_OPTS" "$SIDECAR_WARM" "$EVENT_LOOPS" "$WORKERS" "$WORKERS" "$FD_LIMIT" >> "$RAW"
+  "${SIDECAR_ENV}${SIDECAR_JVM_OPTS}" "$SIDECAR_WARM" "$EVENT_LOOPS" "$WORKERS" "$WORKERS" "$FD_LIMIT" >> "$RAW"
 
 # ------------------------------------------------------------------ 4. load workloads (one JVM, interleaved)
 

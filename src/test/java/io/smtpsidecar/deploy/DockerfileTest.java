@@ -83,6 +83,9 @@ class DockerfileTest {
         assertThat(entrypoint).contains("-XX:+ExitOnOutOfMemoryError", "-Djava.io.tmpdir=/tmp",
             "-Dvertx.disableFileCPResolving=true");
         assertThat(entrypoint).anyMatch(a -> a.matches("-XX:MaxRAMPercentage=\\d+"));
+        // the footprint flags docs/BENCHMARKS.md measured (RSS and threads at rest)
+        assertThat(entrypoint).contains("-XX:+UseSerialGC", "-XX:TrimNativeHeapInterval=5000");
+        assertThat(dockerfile.runtime().all("ENV")).anyMatch(i -> i.args().equals("MALLOC_ARENA_MAX=2"));
         assertThat(dockerfile.runtime().last("CMD").orElseThrow().execForm())
             .containsExactly("--config", "/etc/smtp-sidecar/sidecar.yaml");
     }
