@@ -19,6 +19,7 @@
 #   BENCH_SIDECAR_JVM_OPTS="..." the sidecar's JVM options (default: the image's, from the Dockerfile, with its ENV;
 #                                set to "" for java -jar with no flags)
 #   BENCH_SIDECAR_WARM=N         the sidecar's backend.warmConnections (default 0, as it ships: every session connects)
+#   BENCH_SIDECAR_JAR=PATH       run this sidecar jar instead of target/smtp-sidecar.jar (before/after of a change)
 #   BENCH_WORKLOADS=small,bulk,sweep,idle   a subset
 #   BENCH_RESULTS=DIR            write the results there instead of bench/results
 set -euo pipefail
@@ -33,7 +34,7 @@ QUICK=0
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bench: unknown argument $a" >&2; exit 2 ;;
   esac
 done
@@ -69,6 +70,8 @@ if [ ! -f "$JAR" ] || [ ! -f target/test-classes/io/smtpsidecar/bench/LoadTool.c
   say "building (mvn -q -B -DskipTests package): jar missing or older than the sources"
   mvn -q -B -ntp -DskipTests package >&2
 fi
+# another build of the sidecar for a before/after (the load tool still comes from this checkout)
+JAR=${BENCH_SIDECAR_JAR:-$JAR}
 if [ ! -s target/bench-cp.txt ] || [ pom.xml -nt target/bench-cp.txt ]; then
   mvn -q -B -ntp dependency:build-classpath -Dmdep.outputFile=target/bench-cp.txt -Dmdep.includeScope=test >/dev/null
 fi

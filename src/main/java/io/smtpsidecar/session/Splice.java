@@ -70,9 +70,14 @@ final class Splice {
     }
 
     Future<Void> start() {
-        // the sockets' Vert.x handlers see nothing from now on but the close
-        clientSocket.handler(null);
-        backendSocket.handler(null);
+        // nothing reaches the sockets' Vert.x handlers from now on: dropping them frees the handshake's objects
+        // (reply parser, queues, promises) for the rest of the session; the client keeps its drain handler
+        for (NetSocketInternal socket : new NetSocketInternal[] {clientSocket, backendSocket}) {
+            socket.handler(null);
+            socket.endHandler(null);
+            socket.exceptionHandler(null);
+            socket.closeHandler(null);
+        }
         install(clientSocket, up);
         install(backendSocket, down);
         client.closeFuture().addListener(f -> channelClosed());
