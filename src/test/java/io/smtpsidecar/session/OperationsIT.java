@@ -2,8 +2,9 @@ package io.smtpsidecar.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.smtpsidecar.support.Scrape;
+import io.smtpsidecar.metrics.Outcome;
 import io.smtpsidecar.support.ProxyHeaders;
+import io.smtpsidecar.support.Scrape;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
 import io.vertx.core.json.JsonObject;
