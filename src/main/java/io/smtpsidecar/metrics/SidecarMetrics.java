@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.smtpsidecar.session.Outcome;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;

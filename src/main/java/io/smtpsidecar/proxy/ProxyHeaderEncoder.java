@@ -13,8 +13,6 @@ import java.nio.charset.StandardCharsets;
  * family, both are sent as IPv6 with the IPv4 one mapped ({@code ::ffff:a.b.c.d}), as HAProxy does.
  */
 public final class ProxyHeaderEncoder {
-    private static final byte[] V2_SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
-
     private ProxyHeaderEncoder() {
     }
 
@@ -32,7 +30,7 @@ public final class ProxyHeaderEncoder {
         boolean v4 = bothIpv4(source, destination);
         int addressBytes = v4 ? 12 : 36;
         ByteBuffer b = ByteBuffer.allocate(16 + addressBytes);
-        b.put(V2_SIGNATURE).put((byte) 0x21).put((byte) (v4 ? 0x11 : 0x21)).putShort((short) addressBytes);
+        b.put(V2Parser.SIGNATURE).put((byte) 0x21).put((byte) (v4 ? 0x11 : 0x21)).putShort((short) addressBytes);
         b.put(bytes(source.getAddress(), v4)).put(bytes(destination.getAddress(), v4));
         b.putShort((short) source.getPort()).putShort((short) destination.getPort());
         return b.array();

@@ -4,6 +4,7 @@ import io.smtpsidecar.addr.IpAddresses;
 import io.smtpsidecar.config.SidecarConfig;
 import io.smtpsidecar.dns.ReverseDns;
 import io.smtpsidecar.limits.ClientLimits;
+import io.smtpsidecar.metrics.Outcome;
 import io.smtpsidecar.proxy.DecodeResult;
 import io.smtpsidecar.proxy.ProxyHeader;
 import io.smtpsidecar.proxy.ProxyHeaderDecoder;

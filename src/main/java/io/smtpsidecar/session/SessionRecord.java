@@ -1,6 +1,7 @@
 package io.smtpsidecar.session;
 
 import io.smtpsidecar.addr.IpAddresses;
+import io.smtpsidecar.metrics.Outcome;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 

@@ -1,5 +1,6 @@
 package io.smtpsidecar.bench;
 
+import io.smtpsidecar.support.ProxyHeaders;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -7,8 +8,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -111,18 +110,8 @@ final class SmtpLoad {
 
     /** A PROXY header for a made-up client behind the given source address. */
     static Buffer proxyHeader(ProxyMode mode, String source, int sourcePort, String dest, int destPort) {
-        if (mode == ProxyMode.V1) {
-            return Buffer.buffer("PROXY TCP4 " + source + " " + dest + " " + sourcePort + " " + destPort + CRLF);
-        }
-        byte[] sig = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
-        Buffer b = Buffer.buffer(28).appendBytes(sig).appendByte((byte) 0x21).appendByte((byte) 0x11)
-            .appendShort((short) 12);
-        try {
-            b.appendBytes(InetAddress.getByName(source).getAddress()).appendBytes(InetAddress.getByName(dest).getAddress());
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException(e);
-        }
-        return b.appendUnsignedShort(sourcePort).appendUnsignedShort(destPort);
+        return Buffer.buffer(mode == ProxyMode.V1 ? ProxyHeaders.v1(source, sourcePort, dest, destPort)
+            : ProxyHeaders.v2(source, sourcePort, dest, destPort));
     }
 
     private final class Run {

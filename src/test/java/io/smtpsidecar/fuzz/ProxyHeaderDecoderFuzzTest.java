@@ -10,6 +10,7 @@ import io.smtpsidecar.proxy.DecodeResult;
 import io.smtpsidecar.proxy.ProxyHeader;
 import io.smtpsidecar.proxy.ProxyHeaderDecoder;
 import io.smtpsidecar.proxy.Tlv;
+import io.smtpsidecar.support.ProxyHeaders;
 import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -29,9 +30,9 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>The verdict does not depend on the reads: same header, same failure reason, and a {@code NeedMore} stays
  *       one.</li>
- *   <li>A decoded header re-encodes (by an encoder written here) to exactly the input's first {@code length} bytes,
- *       and {@code rest} is the input after them; IPv6 text in a v1 line is compared by value through the JDK's
- *       parser, since text forms are many.</li>
+ *   <li>A decoded header re-encodes (by an encoder written here, not the sidecar's) to exactly the input's
+ *       first {@code length} bytes, and {@code rest} is the input after them; IPv6 text in a v1 line is compared
+ *       by value through the JDK's parser, since text forms are many.</li>
  *   <li>A failure carries no address (its record has none), {@code head} is the first up to 64 bytes received and
  *       {@code pending} is exactly what the documented rule says follows the failed header.</li>
  *   <li>{@code NeedMore} is only ever answered while fewer than {@code max(107, maxHeaderBytes)} bytes are in
@@ -42,7 +43,7 @@ import java.util.function.Supplier;
 class ProxyHeaderDecoderFuzzTest {
     private static final int[] CAPS = {ProxyHeaderDecoder.MIN_MAX_HEADER, 600, ProxyHeaderDecoder.DEFAULT_MAX_HEADER,
         ProxyHeaderDecoder.MAX_MAX_HEADER};
-    private static final byte[] SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
+    private static final byte[] SIGNATURE = ProxyHeaders.v2Signature();
     private static final int HEAD = 64;
     private static final int V1_MAX = ProxyHeaderDecoder.V1_MAX_LENGTH;
     /** Generous: real decoding takes well under a microsecond per byte once warm. */
@@ -263,13 +264,7 @@ class ProxyHeaderDecoderFuzzTest {
             writeShort(body, tlv.value().length);
             body.writeBytes(tlv.value());
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(SIGNATURE);
-        out.write(0x21);
-        out.write(tcp4 ? 0x11 : 0x21);
-        writeShort(out, body.size());
-        out.writeBytes(body.toByteArray());
-        return out.toByteArray();
+        return ProxyHeaders.v2(ProxyHeaders.V2_PROXY, tcp4 ? ProxyHeaders.TCP4 : ProxyHeaders.TCP6, body.toByteArray());
     }
 
     private static byte[] addressBytes(InetAddress address, boolean tcp4) {

@@ -167,7 +167,7 @@ class NettyOracleTest {
         assertThat(nettyDecode(udp4).proxiedProtocol()).isEqualTo(HAProxyProxiedProtocol.UDP4);
         assertInvalid(decode(udp4), "v2: unsupported family 0x12 (UDP over IPv4) on a TCP service");
 
-        byte[] twoTrailingBytes = V2VectorTest.v2WithTlvs("E00000 0100");
+        byte[] twoTrailingBytes = Vectors.v2WithTlvs("E00000 0100");
         assertThat(nettyDecode(twoTrailingBytes).tlvs()).hasSize(1);
         assertInvalid(decode(twoTrailingBytes), "v2: 2 trailing byte(s) after the last TLV");
     }

@@ -1,6 +1,7 @@
 package io.smtpsidecar.proxy;
 
 import static io.smtpsidecar.proxy.Vectors.SIG;
+import static io.smtpsidecar.proxy.Vectors.TCP4_BLOCK;
 import static io.smtpsidecar.proxy.Vectors.ascii;
 import static io.smtpsidecar.proxy.Vectors.assertDecoded;
 import static io.smtpsidecar.proxy.Vectors.assertInvalid;
@@ -10,6 +11,7 @@ import static io.smtpsidecar.proxy.Vectors.assertRejected;
 import static io.smtpsidecar.proxy.Vectors.decode;
 import static io.smtpsidecar.proxy.Vectors.hex;
 import static io.smtpsidecar.proxy.Vectors.rest;
+import static io.smtpsidecar.proxy.Vectors.v2WithTlvs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
@@ -19,8 +21,6 @@ import org.junit.jupiter.api.Test;
 
 /** Protocol notes c3 (v2 valid) and c4 (v2 invalid), one test per row, plus the TLV bounds rules. */
 class V2VectorTest {
-    private static final String TCP4_BLOCK = "C0000201 C6336407 C350 0019";
-
     @Test
     void v2_1_tcp4() {
         ProxyHeader header = assertDecoded(decode(Vectors.V2_1), "192.0.2.1", 50000, "198.51.100.7", 25, 28);
@@ -241,13 +241,6 @@ class V2VectorTest {
         DecodeResult result = decode(concat(Vectors.V2_1, second));
         assertDecoded(result, "192.0.2.1", 50000, "198.51.100.7", 25, 28);
         assertThat(rest(result)).isEqualTo(second);
-    }
-
-    /** V2-1's addresses followed by the given TLV bytes, with the length field set to match. */
-    static byte[] v2WithTlvs(String tlvHex) {
-        byte[] tlvs = hex(tlvHex);
-        int len = 12 + tlvs.length;
-        return concat(hex(SIG + "21 11"), new byte[] {(byte) (len >> 8), (byte) len}, hex(TCP4_BLOCK), tlvs);
     }
 
     /** Fills the CRC32C value at {@code valueAt} with the correct checksum. */

@@ -3,6 +3,7 @@ package io.smtpsidecar.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.smtpsidecar.addr.IpAddresses;
+import io.smtpsidecar.support.ProxyHeaders;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,8 @@ import java.util.List;
 /** The conformance vectors of protocol-notes.md section (c), and helpers to feed and inspect them. */
 final class Vectors {
     static final String SIG = "0D0A0D0A000D0A515549540A";
+    /** V2-1's addresses and ports: 192.0.2.1:50000 to 198.51.100.7:25. */
+    static final String TCP4_BLOCK = "C0000201 C6336407 C350 0019";
 
     static final byte[] V1_1 = ascii("PROXY TCP4 192.0.2.1 198.51.100.7 50000 25\r\n");
     static final byte[] V1_2 = ascii("PROXY TCP4 255.255.255.255 255.255.255.255 65535 65535\r\n");
@@ -58,10 +61,17 @@ final class Vectors {
 
     /** V2-1 followed by one TLV of {@code valueLength} zero bytes; the header is 28 + 3 + valueLength bytes. */
     static byte[] v2Tcp4WithTlv(int type, int valueLength) {
-        int len = 12 + 3 + valueLength;
-        return concat(hex(SIG + "21 11"), new byte[] {(byte) (len >> 8), (byte) len},
-                hex("C0000201 C6336407 C350 0019"), new byte[] {(byte) type, (byte) (valueLength >> 8),
-                        (byte) valueLength}, new byte[valueLength]);
+        return v2WithTlvs(concat(new byte[] {(byte) type, (byte) (valueLength >> 8), (byte) valueLength},
+                new byte[valueLength]));
+    }
+
+    /** V2-1's addresses followed by the given TLV bytes, with the length field set to match. */
+    static byte[] v2WithTlvs(String tlvHex) {
+        return v2WithTlvs(hex(tlvHex));
+    }
+
+    private static byte[] v2WithTlvs(byte[] tlvs) {
+        return ProxyHeaders.v2(ProxyHeaders.V2_PROXY, ProxyHeaders.TCP4, concat(hex(TCP4_BLOCK), tlvs));
     }
 
     static byte[] hex(String spaced) {

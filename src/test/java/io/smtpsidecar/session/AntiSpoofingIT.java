@@ -3,6 +3,8 @@ package io.smtpsidecar.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.smtpsidecar.demo.DemoBackend;
+import io.smtpsidecar.metrics.Outcome;
+import io.smtpsidecar.support.ProxyHeaders;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
 import io.vertx.core.json.JsonObject;
@@ -22,7 +24,7 @@ class AntiSpoofingIT {
     void loopbackSourceIsRefusedByDefault() throws Exception {
         try (SidecarHarness h = new SidecarHarness(proxy(new JsonObject()));
              SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
-            c.send("PROXY TCP4 127.0.0.9 198.51.100.7 50000 25\r\n");
+            c.send(ProxyHeaders.v1("127.0.0.9", 50000, "198.51.100.7", 25));
             assertThat(c.reply()).isEqualTo(BANNER);
             assertThat(c.command("EHLO x")).startsWith("503 ");
             assertThat(c.command("QUIT")).startsWith("221 ");
@@ -37,7 +39,7 @@ class AntiSpoofingIT {
     void linkLocalIpv6SourceIsRefusedByDefault() throws Exception {
         try (SidecarHarness h = new SidecarHarness(proxy(new JsonObject()));
              SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
-            c.send("PROXY TCP6 fe80::1 2001:db8::2 50000 25\r\n");
+            c.send(ProxyHeaders.v1("fe80::1", 50000, "2001:db8::2", 25));
             assertThat(c.reply()).isEqualTo(BANNER);
             c.command("QUIT");
             assertThat(h.nextSession().reason()).isEqualTo("claimed source fe80::1 is in proxy.rejectSources");
@@ -67,7 +69,7 @@ class AntiSpoofingIT {
     void theSidecarsOwnAddressIsRefused() throws Exception {
         try (SidecarHarness h = new SidecarHarness(proxy(new JsonObject().put("rejectSources", "")));
              SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
-            c.send("PROXY TCP4 127.0.0.1 198.51.100.7 50000 25\r\n");
+            c.send(ProxyHeaders.v1("127.0.0.1", 50000, "198.51.100.7", 25));
             assertThat(c.reply()).isEqualTo(BANNER);
             c.command("QUIT");
             assertThat(h.nextSession().reason()).isEqualTo("claimed source 127.0.0.1 is the sidecar's own address");
@@ -79,7 +81,7 @@ class AntiSpoofingIT {
         JsonObject off = new JsonObject().put("rejectSources", "").put("rejectOwnAddress", false);
         try (SidecarHarness h = new SidecarHarness(proxy(off));
              SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
-            c.send("PROXY TCP4 127.0.0.1 198.51.100.7 50000 25\r\n");
+            c.send(ProxyHeaders.v1("127.0.0.1", 50000, "198.51.100.7", 25));
             assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
             assertThat(c.command("QUIT")).startsWith("221");
             assertThat(h.nextBackendSession().xclient()).containsEntry("ADDR", "127.0.0.1");
@@ -90,7 +92,7 @@ class AntiSpoofingIT {
     void aSecondProxyLineIsSmtpDataAndChangesNothing() throws Exception {
         try (SidecarHarness h = new SidecarHarness(proxy(new JsonObject()));
              SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
-            c.send("PROXY TCP4 192.0.2.1 198.51.100.7 50000 25\r\n");
+            c.send(ProxyHeaders.v1("192.0.2.1", 50000, "198.51.100.7", 25));
             assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
             assertThat(c.command("PROXY TCP4 203.0.113.9 198.51.100.7 40000 25")).startsWith("502");
             assertThat(c.command("XCLIENT ADDR=203.0.113.9 NAME=spoofed.example")).startsWith("550");

@@ -3,6 +3,7 @@ package io.smtpsidecar.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.smtpsidecar.demo.DemoBackend;
+import io.smtpsidecar.metrics.Outcome;
 import io.smtpsidecar.support.ScriptedBackend;
 import io.smtpsidecar.support.ScriptedBackend.Fault;
 import io.smtpsidecar.support.SidecarHarness;

@@ -2,6 +2,7 @@ package io.smtpsidecar.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.smtpsidecar.metrics.Outcome;
 import io.smtpsidecar.support.LogCapture;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;

@@ -3,6 +3,8 @@ package io.smtpsidecar.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.smtpsidecar.demo.DemoBackend;
+import io.smtpsidecar.metrics.Outcome;
+import io.smtpsidecar.support.ProxyHeaders;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
 import io.vertx.core.json.JsonObject;
@@ -18,9 +20,7 @@ import org.junit.jupiter.api.Test;
 /** Forwarded sessions on real loopback sockets: header identities reach the backend through XCLIENT. */
 class ForwardingIT {
     private static final String BACKEND_GREETING = "220 " + DemoBackend.HOSTNAME + " ESMTP smtp-sidecar demo backend";
-    private static final byte[] V2_TCP4 = HexFormat.of().parseHex(
-        "0D0A0D0A000D0A515549540A" + "21" + "11" + "000C" + "C0000201" + "C6336407" + "C350" + "0019");
-    private static final byte[] V2_LOCAL = HexFormat.of().parseHex("0D0A0D0A000D0A515549540A" + "20" + "00" + "0000");
+    private static final byte[] V2_TCP4 = ProxyHeaders.v2("192.0.2.1", 50000, "198.51.100.7", 25);
 
     private static JsonObject required(String hosts) {
         return new JsonObject().put("proxy", new JsonObject().put("requiredHosts", hosts));
@@ -41,7 +41,7 @@ class ForwardingIT {
     void v1HeaderGivesTheBackendTheRealClient() throws Exception {
         try (SidecarHarness h = new SidecarHarness(required("127.0.0.1"));
              SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
-            c.send("PROXY TCP4 192.0.2.1 198.51.100.7 50000 25\r\n");
+            c.send(ProxyHeaders.v1("192.0.2.1", 50000, "198.51.100.7", 25));
             assertThat(c.reply()).isEqualTo(BACKEND_GREETING);
             assertThat(sendMessage(c)).startsWith("250 2.0.0 Ok: queued");
 
@@ -76,7 +76,7 @@ class ForwardingIT {
     void v2LocalKeepsTheSocketPeerAsClient() throws Exception {
         try (SidecarHarness h = new SidecarHarness(required("127.0.0.1"));
              SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
-            c.send(V2_LOCAL);
+            c.send(ProxyHeaders.v2Local());
             assertThat(c.reply()).isEqualTo(BACKEND_GREETING);
             assertThat(c.command("QUIT")).startsWith("221");
             assertThat(h.nextBackendSession().xclient()).containsEntry("ADDR", "127.0.0.1")
@@ -115,7 +115,7 @@ class ForwardingIT {
     void clientCannotXclientItselfAfterTheHandshake() throws Exception {
         try (SidecarHarness h = new SidecarHarness(required("127.0.0.1"));
              SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
-            c.send("PROXY TCP4 192.0.2.1 198.51.100.7 50000 25\r\n");
+            c.send(ProxyHeaders.v1("192.0.2.1", 50000, "198.51.100.7", 25));
             assertThat(c.reply()).isEqualTo(BACKEND_GREETING);
             assertThat(c.command("EHLO x")).doesNotContain("XCLIENT");
             assertThat(c.command("XCLIENT ADDR=10.9.9.9")).startsWith("550");
@@ -128,7 +128,7 @@ class ForwardingIT {
     void ipv6ClientThroughAnIpv4Listener() throws Exception {
         try (SidecarHarness h = new SidecarHarness(required("127.0.0.1"));
              SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
-            c.send("PROXY TCP6 2001:db8::1 2001:db8::2 50000 25\r\n");
+            c.send(ProxyHeaders.v1("2001:db8::1", 50000, "2001:db8::2", 25));
             assertThat(c.reply()).isEqualTo(BACKEND_GREETING);
             assertThat(c.command("QUIT")).startsWith("221");
             assertThat(h.nextBackendSession().xclient()).containsEntry("ADDR", "IPV6:2001:db8::1")

@@ -2,6 +2,8 @@ package io.smtpsidecar.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.smtpsidecar.metrics.Outcome;
+import io.smtpsidecar.support.ProxyHeaders;
 import io.smtpsidecar.support.Scrape;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
@@ -20,7 +22,7 @@ class OperationsIT {
         try (SidecarHarness h = new SidecarHarness(cfg)) {
             for (int i = 0; i < 2; i++) {
                 try (SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
-                    c.send("PROXY TCP4 192.0.2.1 198.51.100.7 5000" + i + " 25\r\n");
+                    c.send(ProxyHeaders.v1("192.0.2.1", 50000 + i, "198.51.100.7", 25));
                     c.reply();
                     assertThat(c.command("QUIT")).startsWith("221");
                 }

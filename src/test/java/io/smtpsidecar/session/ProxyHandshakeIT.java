@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.smtpsidecar.proxy.DecodeResult;
 import io.smtpsidecar.proxy.ProxyHeader;
 import io.smtpsidecar.proxy.ProxyHeaderDecoder;
+import io.smtpsidecar.support.ProxyHeaders;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
 import io.vertx.core.Vertx;
@@ -46,7 +47,7 @@ class ProxyHandshakeIT {
                 .put("proxy", new JsonObject().put("requiredHosts", "127.0.0.1"));
             try (SidecarHarness h = new SidecarHarness(cfg);
                  SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
-                c.send("PROXY TCP4 192.0.2.1 198.51.100.7 50000 25\r\n");
+                c.send(ProxyHeaders.v1("192.0.2.1", 50000, "198.51.100.7", 25));
                 assertThat(c.reply()).isEqualTo("220 proxy-backend.test ESMTP");
                 ProxyHeader header = received.get(30, TimeUnit.SECONDS);
                 assertThat(header.version()).isEqualTo(mode.equals("proxy-v1") ? 1 : 2);

@@ -2,10 +2,11 @@ package io.smtpsidecar.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.smtpsidecar.metrics.Outcome;
+import io.smtpsidecar.support.ProxyHeaders;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
 import io.vertx.core.json.JsonObject;
-import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -69,7 +70,7 @@ class RefusalIT {
     @Test
     void oversizedV2HeaderIsSwallowedWholeBeforeTheBanner() throws Exception {
         // declares 10,000 bytes, over the default proxy.maxHeaderBytes of 4096; none of them may be read as SMTP
-        byte[] fixed = HexFormat.of().parseHex("0D0A0D0A000D0A515549540A" + "21112710");
+        byte[] fixed = ProxyHeaders.v2Start(ProxyHeaders.V2_PROXY, ProxyHeaders.TCP4, 10_000);
         try (SidecarHarness h = new SidecarHarness(required("60s"));
              SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
             c.send(fixed);
@@ -154,15 +155,15 @@ class RefusalIT {
 
     @Test
     void trickledHeaderDoesNotExtendTheDeadline() throws Exception {
-        String header = "PROXY TCP4 192.0.2.1 198.51.100.7 50000 25\r\n";
+        byte[] header = ProxyHeaders.v1("192.0.2.1", 50000, "198.51.100.7", 25);
         AtomicInteger sent = new AtomicInteger();
         try (SidecarHarness h = new SidecarHarness(required("1s"));
              SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
             // one byte every 200 ms: the whole header would take 8.8 s, the deadline is 1 s after accept
             CompletableFuture<Void> trickle = CompletableFuture.runAsync(() -> {
                 try {
-                    for (char ch : header.toCharArray()) {
-                        c.send(String.valueOf(ch));
+                    for (byte b : header) {
+                        c.send(new byte[] {b});
                         sent.incrementAndGet();
                         Thread.sleep(200);
                     }
@@ -171,7 +172,7 @@ class RefusalIT {
                 }
             });
             assertThat(c.reply()).isEqualTo(BANNER);
-            assertThat(sent.get()).as("bytes sent when the banner arrived").isLessThan(header.length());
+            assertThat(sent.get()).as("bytes sent when the banner arrived").isLessThan(header.length);
             trickle.cancel(true);
         }
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.smtpsidecar.demo.DemoBackend;
+import io.smtpsidecar.metrics.Outcome;
 import io.smtpsidecar.support.RawBackend;
 import io.smtpsidecar.support.SidecarHarness;
 import io.vertx.core.json.JsonObject;

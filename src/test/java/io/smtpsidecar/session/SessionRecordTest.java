@@ -3,6 +3,7 @@ package io.smtpsidecar.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.smtpsidecar.addr.IpAddresses;
+import io.smtpsidecar.metrics.Outcome;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

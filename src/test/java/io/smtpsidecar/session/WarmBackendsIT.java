@@ -6,6 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.smtpsidecar.SidecarApp;
 import io.smtpsidecar.config.SidecarConfig;
+import io.smtpsidecar.metrics.Outcome;
 import io.smtpsidecar.support.Scrape;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;

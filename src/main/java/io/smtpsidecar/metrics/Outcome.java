@@ -1,6 +1,6 @@
-package io.smtpsidecar.session;
+package io.smtpsidecar.metrics;
 
-/** How a session ended; the names are the log words and, later, the metrics labels. */
+/** How a session ended; the names are the log words and the {@code outcome} label of the connection metrics. */
 public enum Outcome {
     FORWARDED("forwarded"),
     REFUSED_TIMEOUT("refused_timeout"),
