@@ -39,6 +39,7 @@ class ConfigReaderTest {
         assertThat(c.smtp().hostname()).isEqualTo("mx1.example.test");
         assertThat(c.smtp().banner()).isEqualTo("mx1.example.test ESMTP");
         assertThat(c.smtp().refusalMaxCommands()).isEqualTo(20);
+        assertThat(c.smtp().halfCloseTimeout()).isEqualTo(Duration.ofMinutes(5));
         assertThat(c.dns().reverseLookup()).isTrue();
         assertThat(c.dns().timeout()).isEqualTo(Duration.ofSeconds(2));
     }
