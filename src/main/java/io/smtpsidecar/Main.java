@@ -97,7 +97,7 @@ public final class Main {
         Consumer<SessionRecord> log = Main::logSession;
         SidecarApp app;
         try {
-            app = SidecarApp.start(vertx, registry, config, config.listen().eventLoops(), log).await();
+            app = SidecarApp.start(vertx, registry, config, log).await();
         } catch (ListenException e) {
             System.err.println("smtp-sidecar: " + e.getMessage());
             System.exit(EXIT_START);

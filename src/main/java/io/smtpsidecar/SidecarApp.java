@@ -11,21 +11,18 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.smtpsidecar.config.ConfigKeys;
 import io.smtpsidecar.config.SidecarConfig;
 import io.smtpsidecar.health.AdminServer;
-import io.smtpsidecar.health.BackendProbe;
+import io.smtpsidecar.backend.BackendProbe;
 import io.smtpsidecar.health.Readiness;
 import io.smtpsidecar.limits.ClientLimits;
 import io.smtpsidecar.metrics.SidecarMetrics;
 import io.smtpsidecar.session.SessionRecord;
 import io.smtpsidecar.session.SidecarServices;
-import io.smtpsidecar.session.SidecarVerticle;
+import io.smtpsidecar.session.SmtpListener;
 import io.smtpsidecar.transport.TransportChoice;
 import io.vertx.core.Context;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -37,7 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The composition root: SMTP verticles (one per event loop), the operations port, the backend probe, the limits
+ * The composition root: the SMTP listener (sessions on every event loop), the operations port, the backend probe, the limits
  * sweeper, configuration reloads and the drain. {@link Main} wraps it in a command line; tests start it in-process.
  */
 public final class SidecarApp {
@@ -47,11 +44,10 @@ public final class SidecarApp {
     private final Vertx vertx;
     private final AtomicReference<SidecarConfig> config;
     private final SidecarServices services;
-    private final List<SidecarVerticle> verticles = new ArrayList<>();
     private final Set<Context> eventLoops = ConcurrentHashMap.newKeySet();
     private final AdminServer admin;
-    private final BackendProbe probe;
-    private String deployment;
+    private SmtpListener listener;
+    private BackendProbe probe;
     private int adminPort;
     private long sweeper = -1;
 
@@ -61,7 +57,6 @@ public final class SidecarApp {
         this.services = new SidecarServices(new SidecarMetrics(registry), new ClientLimits(), new Readiness());
         services.metrics().transport(TransportChoice.nameOf(vertx));
         this.admin = new AdminServer(vertx, registry, services.readiness(), config::get, eventLoops);
-        this.probe = new BackendProbe(vertx, config::get, services.readiness());
     }
 
     /** {@link #newVertx(PrometheusMeterRegistry, int, TransportChoice)}: Vert.x's default number of event loops,
@@ -72,7 +67,7 @@ public final class SidecarApp {
     }
 
     /**
-     * A Vert.x with {@code eventLoops} event loops, its net metrics (no address labels) and the JVM and process
+     * A Vert.x with {@code eventLoops} event loops, and the JVM and process
      * binders in {@code registry}.
      */
     public static Vertx newVertx(PrometheusMeterRegistry registry, int eventLoops, TransportChoice transport) {
@@ -87,9 +82,7 @@ public final class SidecarApp {
             .with(new VertxOptions().setEventLoopPoolSize(eventLoops)
                 // the only blocking work is a metrics scrape and the configuration file's scan; Vert.x's pools
                 // of 20 start a new thread per task until they hold 20 threads each
-                .setWorkerPoolSize(BLOCKING_THREADS).setInternalBlockingPoolSize(BLOCKING_THREADS)
-                .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
-            .withMetrics(new MicrometerMetricsFactory(registry))
+                .setWorkerPoolSize(BLOCKING_THREADS).setInternalBlockingPoolSize(BLOCKING_THREADS))
             .withTransport(transport.transport())
             .build();
     }
@@ -99,36 +92,28 @@ public final class SidecarApp {
      * {@link ListenException} naming the port that could not be opened.
      */
     public static Future<SidecarApp> start(Vertx vertx, PrometheusMeterRegistry registry, SidecarConfig initial,
-                                           int instances, Consumer<SessionRecord> sessionLog) {
+                                           Consumer<SessionRecord> sessionLog) {
         SidecarApp app = new SidecarApp(vertx, registry, initial);
         SidecarConfig.Listen listen = initial.listen();
         SidecarConfig.Metrics metrics = initial.metrics();
-        return vertx.deployVerticle(() -> app.newVerticle(sessionLog, instances),
-                new DeploymentOptions().setInstances(instances))
+        return SmtpListener.start(vertx, app.config::get, app.services, sessionLog)
             .recover(e -> Future.failedFuture(new ListenException(ConfigKeys.LISTEN_PORT, listen.host(),
                 listen.port(), e)))
-            .compose(id -> {
-                app.deployment = id;
+            .compose(listener -> {
+                app.listener = listener;
+                app.eventLoops.addAll(listener.contexts());
                 app.services.readiness().listening();
                 return app.admin.start(metrics.host(), metrics.port()).recover(e -> Future.failedFuture(
                     new ListenException(ConfigKeys.METRICS_PORT, metrics.host(), metrics.port(), e)));
             })
             .map(port -> {
                 app.adminPort = port;
+                app.probe = new BackendProbe(app.listener.connector(), app.config::get, app.services.readiness());
                 app.probe.start();
                 app.sweeper = vertx.setPeriodic(30_000, id -> app.services.limits().sweep(app.config.get().limits(),
                     System.nanoTime()));
                 return app;
             });
-    }
-
-    private SidecarVerticle newVerticle(Consumer<SessionRecord> sessionLog, int instances) {
-        synchronized (verticles) {
-            SidecarVerticle v = new SidecarVerticle(config::get, services, sessionLog, eventLoops, verticles.size(),
-                instances);
-            verticles.add(v);
-            return v;
-        }
     }
 
     public SidecarConfig config() {
@@ -140,9 +125,7 @@ public final class SidecarApp {
     }
 
     public int smtpPort() {
-        synchronized (verticles) {
-            return verticles.get(0).actualPort();
-        }
+        return listener.port();
     }
 
     /** The contexts of the SMTP event loops. */
@@ -175,9 +158,7 @@ public final class SidecarApp {
         }
         SidecarConfig applied = next.withStartupKeysOf(running);
         config.set(applied);
-        synchronized (verticles) {
-            verticles.forEach(SidecarVerticle::configChanged);
-        }
+        listener.configChanged();
         services.metrics().configReload("ok");
         if (!restart.isEmpty()) {
             LOG.warn("configuration reloaded; changes to {} need a restart and are not applied", restart);
@@ -205,19 +186,7 @@ public final class SidecarApp {
         probe.stop();
         LOG.info("draining: no new connections; {} open, waiting up to {}", services.metrics().activeSessions(),
             io.smtpsidecar.config.Durations.format(config.get().shutdown().drainTimeout()));
-        return vertx.undeploy(deployment).compose(v -> sessionsLogged(40)).eventually(admin::close);
-    }
-
-    /**
-     * The listener's drain completes when the client sockets are closed; a session is logged when its backend socket
-     * has closed too. Waits briefly (at most {@code tries} * 50 ms) for those last log lines.
-     */
-    private Future<Void> sessionsLogged(int tries) {
-        if (services.metrics().activeSessions() == 0 || tries == 0) {
-            return Future.succeededFuture();
-        }
-        io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
-        vertx.setTimer(50, id -> later.complete());
-        return later.future().compose(v -> sessionsLogged(tries - 1));
+        return listener.drain(config.get().shutdown().drainTimeout(), services.metrics()::activeSessions)
+            .eventually(admin::close);
     }
 }

@@ -1,18 +1,19 @@
 package io.smtpsidecar.session;
 
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.smtpsidecar.config.SidecarConfig;
 import io.smtpsidecar.smtp.CommandLineReader;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetSocket;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Exim's answer to a required proxy that failed its header (protocol notes b2.5): the sidecar greets the client
  * itself, answers every command but QUIT with {@code 503 Command refused, required Proxy negotiation failed} and QUIT
  * with 221. The backend is never contacted. Unlike Exim the session is capped in commands and idle time, so a
- * broken proxy cannot hold connections open.
+ * broken proxy cannot hold connections open. The {@link Session} feeds it the client's bytes.
  */
 final class RefusalSession {
     /** RFC 5321 4.5.3.1.4: a command line is at most 1000 octets with its CRLF. */
@@ -20,46 +21,39 @@ final class RefusalSession {
     /** Input allowed per permitted command before the session is closed, over-long lines included. */
     static final int BYTES_PER_COMMAND = 64 * 1024;
 
-    private final Vertx vertx;
-    private final NetSocket socket;
+    private final Channel channel;
     private final SidecarConfig.Smtp smtp;
     private final CommandLineReader reader = new CommandLineReader(MAX_COMMAND_LINE);
-    private final Promise<Boolean> done = Promise.promise();
     private long bytesIn;
     private long bytesOut;
     private int commands;
-    private long idleTimer = -1;
+    private ScheduledFuture<?> idleTimer;
     private boolean finished;
     private boolean syncError;
 
-    RefusalSession(Vertx vertx, NetSocket socket, SidecarConfig.Smtp smtp) {
-        this.vertx = vertx;
-        this.socket = socket;
+    RefusalSession(Channel channel, SidecarConfig.Smtp smtp) {
+        this.channel = channel;
         this.smtp = smtp;
     }
 
     /**
      * @param pending bytes the peer sent after the failed header, before the banner
-     * @return completes when the connection is closed (so every reply written is counted): true if the session
-     *         ended in a synchronization error
+     * @param done runs when the connection is closed (so every reply written is counted): true if the session
+     *             ended in a synchronization error
      */
-    Future<Boolean> start(byte[] pending) {
-        socket.closeHandler(v -> {
-            vertx.cancelTimer(idleTimer);
-            done.tryComplete(syncError);
+    void start(byte[] pending, Consumer<Boolean> done) {
+        channel.closeFuture().addListener(f -> {
+            cancelIdleTimer();
+            done.accept(syncError);
         });
         if (pending.length > 0) {
             // Exim: input before the banner is a synchronization error, whatever it is
             syncError = true;
-            finished = true;
-            socket.handler(null);
-            send(Replies.syncError()).onComplete(ar -> Sockets.close(socket));
-            return done.future();
+            close(Replies.syncError());
+            return;
         }
-        socket.handler(this::onData);
         send(Replies.banner(smtp.banner()));
         armIdleTimer();
-        return done.future();
     }
 
     long bytesIn() {
@@ -70,8 +64,8 @@ final class RefusalSession {
         return bytesOut;
     }
 
-    private void onData(Buffer data) {
-        bytesIn += data.length();
+    void onData(byte[] data) {
+        bytesIn += data.length;
         if (finished) {
             return;
         }
@@ -81,7 +75,7 @@ final class RefusalSession {
             return;
         }
         armIdleTimer();
-        for (CommandLineReader.Line line : reader.feed(data.getBytes())) {
+        for (CommandLineReader.Line line : reader.feed(data)) {
             if (++commands > smtp.refusalMaxCommands()) {
                 close(Replies.tooManyCommands(smtp.hostname()));
                 return;
@@ -105,21 +99,31 @@ final class RefusalSession {
     }
 
     private void armIdleTimer() {
-        vertx.cancelTimer(idleTimer);
-        idleTimer = vertx.setTimer(smtp.refusalIdleTimeout().toMillis(),
-            id -> close(Replies.idleTimeout(smtp.hostname())));
+        cancelIdleTimer();
+        idleTimer = channel.eventLoop().schedule(() -> close(Replies.idleTimeout(smtp.hostname())),
+            smtp.refusalIdleTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void close(Buffer lastReply) {
+    private void cancelIdleTimer() {
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+    }
+
+    private void close(byte[] lastReply) {
         finished = true;
-        vertx.cancelTimer(idleTimer);
-        socket.handler(null);
-        send(lastReply).onComplete(ar -> Sockets.close(socket));
+        cancelIdleTimer();
+        send(lastReply);
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** Writes a reply; it counts in {@code out=} once the socket has taken it. */
-    private Future<Void> send(Buffer reply) {
-        int length = reply.length();
-        return socket.write(reply).onSuccess(v -> bytesOut += length);
+    private void send(byte[] reply) {
+        channel.writeAndFlush(Unpooled.wrappedBuffer(reply)).addListener(f -> {
+            if (f.isSuccess()) {
+                bytesOut += reply.length;
+            }
+        });
     }
 }

@@ -1,166 +1,173 @@
 package io.smtpsidecar.session;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.smtpsidecar.addr.IpAddresses;
+import io.smtpsidecar.backend.BackendFailure;
+import io.smtpsidecar.backend.BackendHandshake;
 import io.smtpsidecar.config.SidecarConfig;
-import io.smtpsidecar.dns.ReverseDns;
 import io.smtpsidecar.limits.ClientLimits;
 import io.smtpsidecar.metrics.Outcome;
 import io.smtpsidecar.proxy.DecodeResult;
 import io.smtpsidecar.proxy.ProxyHeader;
 import io.smtpsidecar.proxy.ProxyHeaderDecoder;
 import io.smtpsidecar.proxy.ProxyHeaderEncoder;
+import io.smtpsidecar.relay.Splice;
 import io.smtpsidecar.smtp.XclientRequest;
 import io.smtpsidecar.transport.SocketErrors;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.ConnectOptions;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Set;
-import java.util.function.Consumer;
-import java.util.function.Function;
+import java.util.concurrent.TimeUnit;
 
 /**
- * One client connection, from accept to the log line: PROXY header (required peers only), then either refusal mode
- * or the backend handshake, then the splice. This is the one place that decides what the client is told when
- * something fails (554, 503 mode, 421).
+ * One client connection, from accept to the log line, as the client channel's handler until the relay starts:
+ * PROXY header (required peers only), then refusal mode or the backend handshake, then the {@link Splice}. Every
+ * failure before the relay is a {@link Failure}, put on the wire by {@link #fail}. Runs on the channel's event loop.
  */
-final class Session {
+final class Session extends ChannelInboundHandlerAdapter {
     private enum Phase { HEADER, REFUSAL, HANDSHAKE, SPLICE, CLOSING, DONE }
 
-    private final Vertx vertx;
-    private final NetSocket socket;
+    private final Channel channel;
+    private final LoopServices loop;
     private final SidecarConfig config;
-    private final NetClient backendClient;
-    private final WarmBackends warm;
-    private final ReverseDns dns;
-    private final SidecarServices services;
-    private final Consumer<SessionRecord> log;
     private final long startNanos = System.nanoTime();
     private final InetSocketAddress peer;
-
     private Phase phase;
     private InetSocketAddress client;
     private InetSocketAddress destination;
     private IdentitySource source = IdentitySource.DIRECT;
     private String clientName;
-    private long headerTimer = -1;
+    private ProxyHeaderDecoder decoder;
+    private ScheduledFuture<?> timer;
     private long bytesIn;
     private long bytesOut;
-    private NetSocket backend;
+    private BackendHandshake backend;
     private RefusalSession refusal;
+    private Splice splice;
     private ClientLimits.Permit permit;
     private boolean draining;
     private String socketError;
 
-    Session(Vertx vertx, NetSocket socket, SidecarConfig config, NetClient backendClient, WarmBackends warm,
-            ReverseDns dns, SidecarServices services, Consumer<SessionRecord> log) {
-        this.vertx = vertx;
-        this.socket = socket;
+    Session(Channel channel, LoopServices loop, SidecarConfig config) {
+        this.channel = channel;
+        this.loop = loop;
         this.config = config;
-        this.backendClient = backendClient;
-        this.warm = warm;
-        this.dns = dns;
-        this.services = services;
-        this.log = log;
-        this.peer = socketAddress(socket.remoteAddress());
+        this.peer = canonical((InetSocketAddress) channel.remoteAddress());
         this.client = peer;
     }
 
-    void start() {
-        services.metrics().sessionStarted();
-        // without a shutdown handler NetServer.shutdown would close the socket at once instead of draining it
-        socket.shutdownHandler(this::onShutdown);
-        // a reset before the relay runs: noted on the session line, not logged by Vert.x without context
-        socket.exceptionHandler(e -> socketError = "client connection error: " + SocketErrors.text(e));
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        loop.opened(this);
+        loop.services().metrics().sessionStarted();
         if (config.proxy().requiredHosts().matches(peer.getAddress())) {
-            readHeader();
+            phase = Phase.HEADER;
+            decoder = new ProxyHeaderDecoder(config.proxy().maxHeaderBytes());
+            // one absolute deadline from accept: trickled bytes do not extend it
+            timer = schedule(config.proxy().headerTimeout(), () -> onHeader(decoder.timeout(), true));
         } else {
-            services.metrics().proxyHeader("none", "not_required");
+            loop.services().metrics().proxyHeader("none", "not_required");
             forward();
         }
     }
 
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        byte[] data = ByteBufUtil.getBytes((ByteBuf) msg);
+        ReferenceCountUtil.release(msg);
+        if (phase == Phase.REFUSAL) {
+            refusal.onData(data);
+            return;
+        }
+        bytesIn += data.length;
+        if (phase == Phase.HEADER) {
+            onHeader(decoder.feed(data), false);
+        } else if (phase == Phase.HANDSHAKE) {
+            fail(new Failure.EarlyTalker());
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // a reset before the relay: noted on the session line
+        socketError = "client connection error: " + SocketErrors.text(cause);
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (phase == Phase.HEADER || phase == Phase.HANDSHAKE) {
+            String what = phase == Phase.HEADER ? "connection closed during the PROXY header"
+                : "client closed the connection during the backend handshake";
+            end(Outcome.CLOSED_EARLY, socketError == null ? what : what + " (" + socketError + ")", null);
+            closeBackend();
+        }
+    }
+
     /**
-     * SIGTERM: spliced sessions run on until the drain timeout; refusal sessions end now; a session still in the
+     * SIGTERM: relayed sessions run on until the drain timeout; refusal sessions end now; a session still in the
      * header or handshake when the drain is nearly over gets 421 instead of a silent close.
      */
-    private void onShutdown(Duration timeout) {
+    void shutdown(Duration timeout) {
         draining = true;
         if (phase == Phase.REFUSAL) {
             refusal.shutdown();
         } else if (phase == Phase.HEADER || phase == Phase.HANDSHAKE) {
-            // leave the 421 time to be written before Vert.x force-closes at the timeout, even on a loaded machine
+            // leave the 421 time to be written before the listener force-closes at the timeout, even when loaded
             long margin = Math.min(1000, timeout.toMillis() / 4);
-            vertx.setTimer(Math.max(1, timeout.toMillis() - margin), id -> {
+            schedule(Duration.ofMillis(Math.max(1, timeout.toMillis() - margin)), () -> {
                 if (phase == Phase.HEADER || phase == Phase.HANDSHAKE) {
-                    closeBackend();
-                    closeWith(Replies.shuttingDown(config.smtp().hostname()), Outcome.CLOSED_EARLY,
-                        "shutdown: closed before the session started", null);
+                    fail(new Failure.Shutdown(Outcome.CLOSED_EARLY, "shutdown: closed before the session started", null));
                 }
             });
         }
     }
 
-    private void readHeader() {
-        phase = Phase.HEADER;
-        ProxyHeaderDecoder decoder = new ProxyHeaderDecoder(config.proxy().maxHeaderBytes());
-        // one absolute deadline from accept: trickled bytes do not extend it
-        headerTimer = vertx.setTimer(config.proxy().headerTimeout().toMillis(), id -> {
-            if (phase == Phase.HEADER) {
-                onHeader(decoder.timeout(), true);
-            }
-        });
-        socket.handler(data -> {
-            bytesIn += data.length();
-            if (phase == Phase.HEADER) {
-                onHeader(decoder.feed(data.getBytes()), false);
-            } else {
-                earlyTalker();
-            }
-        });
-        socket.closeHandler(v -> {
-            if (phase == Phase.HEADER) {
-                vertx.cancelTimer(headerTimer);
-                end(Outcome.CLOSED_EARLY, closedReason("connection closed during the PROXY header"), null);
-            }
-        });
+    /** The drain timeout passed: whatever is still open is closed (a relay flushes what it read first). */
+    void forceClose() {
+        closeBackend();
+        channel.close();
     }
 
     private void onHeader(DecodeResult result, boolean timedOut) {
-        if (result instanceof DecodeResult.NeedMore) {
+        if (phase != Phase.HEADER || result instanceof DecodeResult.NeedMore) {
             return;
         }
-        vertx.cancelTimer(headerTimer);
-        if (result instanceof DecodeResult.Decoded decoded) {
-            ProxyHeader header = decoded.header();
-            String refusal = refusedSource(header);
-            if (refusal != null) {
-                services.metrics().proxyHeader("v" + header.version(), "rejected");
-                refuse(new DecodeResult.Invalid(refusal, new byte[0], decoded.rest()), Outcome.REFUSED_MALFORMED);
-                return;
-            }
-            services.metrics().proxyHeader("v" + header.version(), header.local() ? "local" : "ok");
-            if (header.local()) {
-                source = IdentitySource.LOCAL;
-            } else {
-                source = header.version() == 1 ? IdentitySource.PROXY_V1 : IdentitySource.PROXY_V2;
-                client = header.source();
-                destination = header.destination();
-            }
-            if (decoded.rest().length > 0) {
-                earlyTalker();
-            } else {
-                forward();
-            }
-        } else if (result instanceof DecodeResult.Invalid invalid) {
-            services.metrics().proxyHeader(versionOf(invalid.head()), timedOut ? "timeout" : "malformed");
-            refuse(invalid, timedOut ? Outcome.REFUSED_TIMEOUT : Outcome.REFUSED_MALFORMED);
+        timer.cancel(false);
+        if (result instanceof DecodeResult.Invalid invalid) {
+            loop.services().metrics().proxyHeader(versionOf(invalid.head()), timedOut ? "timeout" : "malformed");
+            fail(timedOut ? new Failure.HeaderTimeout(invalid) : new Failure.HeaderInvalid(invalid));
+            return;
+        }
+        ProxyHeader header = ((DecodeResult.Decoded) result).header();
+        byte[] rest = ((DecodeResult.Decoded) result).rest();
+        String refused = refusedSource(header);
+        loop.services().metrics().proxyHeader("v" + header.version(),
+            refused != null ? "rejected" : header.local() ? "local" : "ok");
+        if (refused != null) {
+            fail(new Failure.SourceRejected(new DecodeResult.Invalid(refused, new byte[0], rest)));
+            return;
+        }
+        if (!header.local()) {
+            source = header.version() == 1 ? IdentitySource.PROXY_V1 : IdentitySource.PROXY_V2;
+            client = header.source();
+            destination = header.destination();
+        } else {
+            source = IdentitySource.LOCAL;
+        }
+        if (rest.length > 0) {
+            fail(new Failure.EarlyTalker());
+        } else {
+            forward();
         }
     }
 
@@ -173,175 +180,135 @@ final class Session {
         if (config.proxy().rejectSources().matches(claimed)) {
             return "claimed source " + IpAddresses.format(claimed) + " is in proxy.rejectSources";
         }
-        if (config.proxy().rejectOwnAddress() && claimed.equals(socketAddress(socket.localAddress()).getAddress())) {
+        if (config.proxy().rejectOwnAddress() && claimed.equals(canonical(localAddress()).getAddress())) {
             return "claimed source " + IpAddresses.format(claimed) + " is the sidecar's own address";
         }
         return null;
     }
 
-    private void refuse(DecodeResult.Invalid invalid, Outcome outcome) {
-        if (draining) {
-            // no refusal session that would hold the exit: the load balancer retries elsewhere on 421
-            closeWith(Replies.shuttingDown(config.smtp().hostname()), outcome, invalid.reason() + "; shutting down",
-                invalid.head());
-            return;
-        }
-        phase = Phase.REFUSAL;
-        refusal = new RefusalSession(vertx, socket, config.smtp());
-        refusal.start(invalid.pending()).onComplete(ar -> {
-            bytesIn += refusal.bytesIn();
-            bytesOut += refusal.bytesOut();
-            boolean syncError = ar.succeeded() && ar.result();
-            end(syncError ? Outcome.SYNC_ERROR : outcome, invalid.reason(), invalid.head());
-        });
-    }
-
     private void forward() {
-        ClientLimits.Result limit = services.limits().acquire(client.getAddress(), config.limits(), System.nanoTime());
+        ClientLimits.Result limit = loop.services().limits().acquire(client.getAddress(), config.limits(),
+            System.nanoTime());
         if (limit.decision() != ClientLimits.Decision.OK) {
-            closeWith(Replies.tooManyConnections(config.smtp().hostname()), Outcome.LIMITED,
-                "limit: " + limitText(limit.decision()), null);
+            fail(new Failure.Limited(limitText(limit.decision())));
             return;
         }
         permit = limit.permit();
         phase = Phase.HANDSHAKE;
-        socket.handler(data -> {
-            bytesIn += data.length();
-            earlyTalker();
-        });
-        socket.closeHandler(v -> {
-            if (phase == Phase.HANDSHAKE) {
-                closeBackend();
-                end(Outcome.CLOSED_EARLY, closedReason("client closed the connection during the backend handshake"),
-                    null);
-            }
-        });
-        boolean xclient = config.backend().handshake() == SidecarConfig.Handshake.XCLIENT;
-        Future<String> name = xclient ? dns.name(client.getAddress()) : Future.succeededFuture(null);
-        long handshakeStart = System.nanoTime();
-        BackendHandshake ready = xclient ? warm.take() : null;
-        if (ready != null) {
-            identify(ready, ready.identify(xclientRequest(name)), name, handshakeStart, true);
-        } else {
-            connect(name, handshakeStart);
-        }
-    }
-
-    private void connect(Future<String> name, long handshakeStart) {
         SidecarConfig.Backend cfg = config.backend();
-        ConnectOptions target = new ConnectOptions().setHost(cfg.host()).setPort(cfg.port())
-            .setTimeout((int) cfg.connectTimeout().toMillis());
-        backendClient.connect(target).onComplete(ar -> {
-            if (ar.failed()) {
-                if (phase == Phase.HANDSHAKE) {
-                    backendFailed(new BackendFailure("connect", cfg.host() + ":" + cfg.port() + ": " + ar.cause().getMessage()));
-                }
-                return;
-            }
-            backend = ar.result();
-            services.readiness().backendAccepted();
-            if (phase != Phase.HANDSHAKE) {
-                closeBackend();
-                return;
-            }
-            BackendHandshake h = new BackendHandshake(vertx, backend, cfg, config.smtp().hostname());
-            identify(h, h.open(proxyHeader(cfg.handshake())).compose(v -> h.identify(xclientRequest(name))), name,
-                handshakeStart, false);
-        });
+        boolean xclient = cfg.handshake() == SidecarConfig.Handshake.XCLIENT;
+        Future<String> name = xclient ? loop.reverseName(client.getAddress(), config) : Future.succeededFuture(null);
+        BackendHandshake warm = xclient ? loop.warm().take() : null;
+        handshake(warm != null ? warm : loop.connector().open(cfg, config.smtp().hostname(), proxyHeader(cfg.handshake())),
+            name, System.nanoTime(), warm != null);
     }
 
     /**
      * Waits for the backend's greeting for the client. A warm connection that fails (the backend closed it or timed
      * it out just as it was taken) is replaced once by a new connection, which then decides.
      */
-    private void identify(BackendHandshake h, Future<BackendHandshake.Greeting> greeting, Future<String> name,
-                          long handshakeStart, boolean warmConnection) {
-        backend = h.socket();
-        greeting.onComplete(handshake -> {
+    private void handshake(BackendHandshake b, Future<String> name, long start, boolean warm) {
+        backend = b;
+        b.opened().compose(v -> b.identify(advertised -> name.map(this::xclientRequest))).onComplete(result -> {
             if (phase != Phase.HANDSHAKE) {
-                return;
-            }
-            if (handshake.failed() && warmConnection) {
-                closeBackend();
-                connect(name, handshakeStart);
-            } else if (handshake.failed()) {
-                backendFailed(handshake.cause() instanceof BackendFailure f ? f
-                    : new BackendFailure("greeting", String.valueOf(handshake.cause())));
+                b.close();
+            } else if (result.failed() && warm) {
+                b.close();
+                handshake(loop.connector().open(config.backend(), config.smtp().hostname(), null), name, start, false);
+            } else if (result.failed()) {
+                fail(new Failure.BackendUnavailable(result.cause() instanceof BackendFailure f ? f
+                    : new BackendFailure("greeting", String.valueOf(result.cause()))));
             } else {
-                services.metrics().backendHandshake(Duration.ofNanos(System.nanoTime() - handshakeStart));
-                splice(handshake.result());
+                loop.services().metrics().backendHandshake(Duration.ofNanos(System.nanoTime() - start));
+                splice(result.result());
             }
         });
     }
 
-    private Function<Set<String>, Future<XclientRequest>> xclientRequest(Future<String> name) {
-        return advertised -> name.map(n -> {
-            clientName = n;
-            return new XclientRequest(client.getAddress(), client.getPort(), n,
-                destination == null ? null : destination.getAddress(),
-                destination == null ? 0 : destination.getPort());
-        });
+    private XclientRequest xclientRequest(String name) {
+        clientName = name;
+        return new XclientRequest(client.getAddress(), client.getPort(), name,
+            destination == null ? null : destination.getAddress(), destination == null ? 0 : destination.getPort());
     }
 
     /** The PROXY header for the proxy-v1/v2 handshakes: the session's identity, to where the client connected. */
-    private Buffer proxyHeader(SidecarConfig.Handshake handshake) {
+    private byte[] proxyHeader(SidecarConfig.Handshake handshake) {
         if (handshake != SidecarConfig.Handshake.PROXY_V1 && handshake != SidecarConfig.Handshake.PROXY_V2) {
             return null;
         }
-        InetSocketAddress to = destination != null ? destination : socketAddress(socket.localAddress());
-        return Buffer.buffer(handshake == SidecarConfig.Handshake.PROXY_V1
-            ? ProxyHeaderEncoder.v1(client, to) : ProxyHeaderEncoder.v2(client, to));
+        InetSocketAddress to = destination != null ? destination : canonical(localAddress());
+        return handshake == SidecarConfig.Handshake.PROXY_V1 ? ProxyHeaderEncoder.v1(client, to)
+            : ProxyHeaderEncoder.v2(client, to);
     }
 
     private void splice(BackendHandshake.Greeting greeting) {
         phase = Phase.SPLICE;
         write(greeting.relay());
-        Splice splice = new Splice(vertx.getOrCreateContext(), socket, backend, config.smtp().halfCloseTimeout());
-        splice.start().onComplete(v -> {
+        channel.pipeline().remove(this);
+        splice = new Splice(channel, backend.channel(), config.smtp().halfCloseTimeout(), () -> {
             bytesIn += splice.bytesFromClient();
             bytesOut += splice.bytesToClient();
             end(Outcome.FORWARDED, splice.problem(), null);
         });
+        splice.start();
     }
 
-    /** Exim's rule: a client that talks before the greeting is dropped (protocol notes b2.6). */
-    private void earlyTalker() {
-        if (phase == Phase.DONE || phase == Phase.REFUSAL || phase == Phase.CLOSING) {
+    /** The one place a failure reaches the wire: a refusal session, or the last reply and a close. */
+    void fail(Failure failure) {
+        if (phase == Phase.DONE || phase == Phase.CLOSING || phase == Phase.REFUSAL) {
             return;
         }
+        boolean refuse = failure instanceof Failure.Header && !draining;
+        // the phase first: closing a backend that is still connecting fails its handshake at once, and that
+        // failure must find the session already decided
+        phase = refuse ? Phase.REFUSAL : Phase.CLOSING;
         closeBackend();
-        closeWith(Replies.syncError(), Outcome.SYNC_ERROR, "input sent without waiting for greeting", null);
-    }
-
-    private void backendFailed(BackendFailure failure) {
-        services.metrics().backendFailure(failure.reason());
-        closeBackend();
-        closeWith(Replies.serviceUnavailable(config.smtp().hostname()), Outcome.BACKEND_UNAVAILABLE,
-            failure.describe(), null);
-    }
-
-    /** Sends the sidecar's last reply, closes, then logs: the session line counts the reply once it was written. */
-    private void closeWith(Buffer reply, Outcome outcome, String reason, byte[] failedHeader) {
-        phase = Phase.CLOSING;
-        vertx.cancelTimer(headerTimer);
-        socket.handler(null);
-        write(reply).onComplete(ar -> Sockets.close(socket).onComplete(v -> end(outcome, reason, failedHeader)));
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        if (refuse) {
+            Failure.Header header = (Failure.Header) failure;
+            refusal = new RefusalSession(channel, config.smtp());
+            refusal.start(header.header().pending(), syncError -> {
+                bytesIn += refusal.bytesIn();
+                bytesOut += refusal.bytesOut();
+                end(syncError ? Outcome.SYNC_ERROR : header.outcome(), header.reason(), header.header().head());
+            });
+            return;
+        }
+        Failure last = failure instanceof Failure.Header header
+            ? new Failure.Shutdown(header.outcome(), header.reason() + "; shutting down", header.header().head())
+            : failure;
+        if (last instanceof Failure.BackendUnavailable unavailable) {
+            loop.services().metrics().backendFailure(unavailable.cause().reason());
+        }
+        write(last.reply(config.smtp().hostname()));
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        channel.closeFuture().addListener(f -> end(last.outcome(), last.reason(),
+            last instanceof Failure.Shutdown shutdown ? shutdown.failedHeader() : null));
     }
 
     /** Writes to the client; {@code out=} counts the bytes once the socket has taken them. */
-    private Future<Void> write(Buffer data) {
-        int length = data.length();
-        return socket.write(data).onSuccess(v -> bytesOut += length);
-    }
-
-    private String closedReason(String what) {
-        return socketError == null ? what : what + " (" + socketError + ")";
+    private void write(byte[] data) {
+        channel.writeAndFlush(Unpooled.wrappedBuffer(data)).addListener(f -> {
+            if (f.isSuccess()) {
+                bytesOut += data.length;
+            }
+        });
     }
 
     private void closeBackend() {
-        if (backend != null) {
+        if (backend != null && phase != Phase.SPLICE) {
             backend.close();
         }
+    }
+
+    private ScheduledFuture<?> schedule(Duration delay, Runnable task) {
+        return channel.eventLoop().schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private InetSocketAddress localAddress() {
+        return (InetSocketAddress) channel.localAddress();
     }
 
     private void end(Outcome outcome, String reason, byte[] failedHeader) {
@@ -349,13 +316,14 @@ final class Session {
             return;
         }
         phase = Phase.DONE;
+        loop.closed(this);
         if (permit != null) {
-            services.limits().release(permit);
+            loop.services().limits().release(permit);
         }
         Duration duration = Duration.ofNanos(System.nanoTime() - startNanos);
-        services.metrics().sessionEnded(outcome, duration, bytesIn, bytesOut);
-        log.accept(new SessionRecord(peer, client, clientName, source, outcome, reason, failedHeader,
-            bytesIn, bytesOut, duration));
+        loop.services().metrics().sessionEnded(outcome, duration, bytesIn, bytesOut);
+        loop.log(new SessionRecord(peer, client, clientName, source, outcome, reason, failedHeader, bytesIn, bytesOut,
+            duration));
     }
 
     private String limitText(ClientLimits.Decision decision) {
@@ -370,16 +338,11 @@ final class Session {
 
     /** The header version a failed input was heading for, for the metrics label. */
     private static String versionOf(byte[] head) {
-        if (head.length == 0) {
-            return "none";
-        }
-        return head[0] == 'P' ? "v1" : head[0] == 0x0D ? "v2" : "none";
+        return head.length == 0 ? "none" : head[0] == 'P' ? "v1" : head[0] == 0x0D ? "v2" : "none";
     }
 
-    private static InetSocketAddress socketAddress(SocketAddress socketAddress) {
-        String host = socketAddress.hostAddress();
-        int zone = host.indexOf('%');
-        InetAddress address = IpAddresses.parse(zone < 0 ? host : host.substring(0, zone));
-        return new InetSocketAddress(IpAddresses.canonical(address), socketAddress.port());
+    /** Without an IPv6 zone, IPv4-mapped addresses as IPv4: {@code ::ffff:192.0.2.1} and 192.0.2.1 are one client. */
+    private static InetSocketAddress canonical(InetSocketAddress address) {
+        return new InetSocketAddress(IpAddresses.canonical(address.getAddress()), address.getPort());
     }
 }

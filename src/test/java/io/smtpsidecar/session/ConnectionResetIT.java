@@ -43,7 +43,7 @@ class ConnectionResetIT {
                  DemoBackend.Options.defaults().withGreetingDelay(Duration.ofSeconds(2)))) {
             resetWhileTheSidecarWaits(h, "127.0.0.2", "EHLO early.example\r\n");
             SessionRecord r = h.nextSession();
-            assertThat(r.outcome()).isEqualTo(Outcome.SYNC_ERROR);
+            assertThat(r.outcome()).as(r.format()).isEqualTo(Outcome.SYNC_ERROR);
             assertThat(r.bytesIn()).isEqualTo("EHLO early.example\r\n".length());
             assertThat(r.bytesOut()).isZero();
         }

@@ -61,8 +61,8 @@ class OperationsIT {
             assertThat(Scrape.value(m, "smtp_sidecar_dns_lookups_total{result=\"disabled\"}")).isEqualTo(3.0);
             assertThat(Scrape.value(m, "smtp_sidecar_bytes_total{direction=\"in\"}")).isGreaterThan(100.0);
             assertThat(Scrape.value(m, "smtp_sidecar_bytes_total{direction=\"out\"}")).isGreaterThan(100.0);
-            assertThat(m).contains("jvm_memory_used_bytes").contains("process_cpu_usage")
-                .contains("vertx_net_server_active_connections");
+            // the SMTP sockets are not Vert.x sockets: no vertx_net_* series that would count only the HTTP port
+            assertThat(m).contains("jvm_memory_used_bytes").contains("process_cpu_usage").doesNotContain("vertx_");
             assertThat(m).doesNotContain("192.0.2.1").doesNotContain("127.0.0.2");
         }
     }

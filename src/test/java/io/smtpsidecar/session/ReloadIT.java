@@ -46,7 +46,7 @@ class ReloadIT {
             Path file = dir.resolve("sidecar.yaml");
             write(file, yaml(backendPort, "192.0.2.99", "200ms", 0));
             SidecarConfig initial = new ConfigLoader(vertx, file, "h").load().await();
-            SidecarApp app = SidecarApp.start(vertx, registry, initial, 1, r -> { }).await();
+            SidecarApp app = SidecarApp.start(vertx, registry, initial, r -> { }).await();
             new ConfigLoader(vertx, file, "h", Duration.ofMillis(100)).watch(app::reload, app::reloadRejected);
 
             // 127.0.0.1 is not required yet: forwarded; this session stays open across the reload

@@ -34,7 +34,9 @@ import org.junit.jupiter.api.Test;
  */
 class WarmBackendsIT {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final Vertx vertx = SidecarApp.newVertx(registry);
+    // one event loop, so that every session meets the one pool that holds the warm connections
+    private final Vertx vertx = SidecarApp.newVertx(registry, 1,
+        io.smtpsidecar.transport.TransportChoice.of(io.smtpsidecar.config.SidecarConfig.Transport.AUTO));
     private final BlockingQueue<SessionRecord> sessions = new LinkedBlockingQueue<>();
 
     @AfterEach
@@ -124,7 +126,7 @@ class WarmBackendsIT {
     private SidecarApp start(int backendPort, JsonObject backend) {
         JsonObject overrides = new JsonObject().put("backend", backend.copy().put("port", backendPort));
         SidecarConfig config = SidecarHarness.config(overrides, backendPort);
-        return SidecarApp.start(vertx, registry, config, 1, sessions::add).await();
+        return SidecarApp.start(vertx, registry, config, sessions::add).await();
     }
 
     private double warm(String event) {

@@ -55,7 +55,7 @@ public final class SidecarHarness implements AutoCloseable {
             }
         });
         backendPort = backend.start("127.0.0.1", 0).await();
-        app = SidecarApp.start(vertx, registry, config(overrides, backendPort), 1, sessions::add).await();
+        app = SidecarApp.start(vertx, registry, config(overrides, backendPort), sessions::add).await();
     }
 
     /** The test defaults: loopback, kernel-chosen ports, no DNS, a fixed host name. */

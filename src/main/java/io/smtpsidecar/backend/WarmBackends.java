@@ -1,14 +1,13 @@
-package io.smtpsidecar.session;
+package io.smtpsidecar.backend;
 
+import io.netty.util.concurrent.ScheduledFuture;
 import io.smtpsidecar.config.SidecarConfig;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.net.ConnectOptions;
-import io.vertx.core.net.NetClient;
+import io.smtpsidecar.metrics.SidecarMetrics;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One event loop's backend connections kept ready for XCLIENT ({@code backend.warmConnections}): connected, greeted
@@ -18,21 +17,20 @@ import java.util.Map;
  * replaced. Failed opens back off (1 s doubling to 30 s) while sessions take the normal path. Not thread-safe: it
  * belongs to one event loop, like the sessions that use it.
  */
-final class WarmBackends {
+public final class WarmBackends {
     private static final long FIRST_BACKOFF_MS = 1000;
     private static final long MAX_BACKOFF_MS = 30_000;
 
-    private final Vertx vertx;
-    private final NetClient client;
-    private final SidecarServices services;
+    private final BackendConnector connector;
+    private final SidecarMetrics metrics;
     private final int index;
     private final int eventLoops;
     private final Deque<BackendHandshake> ready = new ArrayDeque<>();
-    private final Map<BackendHandshake, Long> expiry = new HashMap<>();
+    private final Map<BackendHandshake, ScheduledFuture<?>> expiry = new HashMap<>();
     private Key key;
     private int opening;
     private long backoffMs = FIRST_BACKOFF_MS;
-    private long retryTimer = -1;
+    private ScheduledFuture<?> retryTimer;
     private boolean closed;
 
     /** What the connections were opened for; a reload that changes it empties the pool. */
@@ -43,10 +41,9 @@ final class WarmBackends {
      * @param index which of the {@code eventLoops} event loops this is (0-based)
      * @param eventLoops how many event loops split {@code backend.warmConnections} between them
      */
-    WarmBackends(Vertx vertx, NetClient client, SidecarServices services, int index, int eventLoops) {
-        this.vertx = vertx;
-        this.client = client;
-        this.services = services;
+    public WarmBackends(BackendConnector connector, SidecarMetrics metrics, int index, int eventLoops) {
+        this.connector = connector;
+        this.metrics = metrics;
         this.index = index;
         this.eventLoops = eventLoops;
     }
@@ -55,7 +52,7 @@ final class WarmBackends {
      * Fills the pool for this configuration (nothing when {@code backend.warmConnections} is 0); called at start and
      * after each reload, so that a session need not compare configurations.
      */
-    void fill(SidecarConfig config) {
+    public void fill(SidecarConfig config) {
         Key wanted = new Key(config.backend(), config.smtp().hostname());
         if (!wanted.equals(key)) {
             drop();
@@ -66,18 +63,18 @@ final class WarmBackends {
     }
 
     /** A ready connection, or null (the session connects as usual); starts its replacement. */
-    BackendHandshake take() {
+    public BackendHandshake take() {
         BackendHandshake h = ready.peek();
         if (h != null) {
             unpark(h);
-            services.metrics().warmBackend("used");
+            metrics.warmBackend("used");
             refill();
         }
         return h;
     }
 
     /** Ends every ready connection with QUIT and opens no more. */
-    void close() {
+    public void close() {
         closed = true;
         drop();
     }
@@ -95,7 +92,7 @@ final class WarmBackends {
     }
 
     private void refill() {
-        while (!closed && retryTimer < 0 && ready.size() + opening < target()) {
+        while (!closed && retryTimer == null && ready.size() + opening < target()) {
             open(key);
         }
     }
@@ -103,31 +100,27 @@ final class WarmBackends {
     private void open(Key k) {
         opening++;
         SidecarConfig.Backend cfg = k.backend();
-        ConnectOptions target = new ConnectOptions().setHost(cfg.host()).setPort(cfg.port())
-            .setTimeout((int) cfg.connectTimeout().toMillis());
-        client.connect(target).compose(socket -> {
-            services.readiness().backendAccepted();
-            BackendHandshake h = new BackendHandshake(vertx, socket, cfg, k.ehloName());
-            return h.open(null).map(v -> h).onFailure(err -> Sockets.close(socket));
-        }).onComplete(ar -> {
+        BackendHandshake h = connector.open(cfg, k.ehloName(), null);
+        h.opened().onComplete(ar -> {
             opening--;
             if (ar.failed()) {
-                services.metrics().warmBackend("failed");
+                h.close();
+                metrics.warmBackend("failed");
                 if (k.equals(key)) {
                     backOff();
                 }
                 return;
             }
-            BackendHandshake h = ar.result();
             if (closed || !k.equals(key) || ready.size() >= target()) {
                 h.quit();
                 return;
             }
             backoffMs = FIRST_BACKOFF_MS;
             ready.add(h);
-            services.metrics().warmReady(1);
+            metrics.warmReady(1);
             h.whileIdle(() -> lost(h));
-            expiry.put(h, vertx.setTimer(cfg.warmMaxIdle().toMillis(), id -> expired(h)));
+            expiry.put(h, connector.eventLoop().schedule(() -> expired(h), cfg.warmMaxIdle().toMillis(),
+                TimeUnit.MILLISECONDS));
         });
     }
 
@@ -136,26 +129,26 @@ final class WarmBackends {
         if (!ready.remove(h)) {
             return false;
         }
-        vertx.cancelTimer(expiry.remove(h));
-        services.metrics().warmReady(-1);
+        expiry.remove(h).cancel(false);
+        metrics.warmReady(-1);
         return true;
     }
 
     private void backOff() {
-        if (retryTimer >= 0 || closed) {
+        if (retryTimer != null || closed) {
             return;
         }
         long delay = backoffMs;
         backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
-        retryTimer = vertx.setTimer(delay, id -> {
-            retryTimer = -1;
+        retryTimer = connector.eventLoop().schedule(() -> {
+            retryTimer = null;
             refill();
-        });
+        }, delay, TimeUnit.MILLISECONDS);
     }
 
     private void expired(BackendHandshake h) {
         if (unpark(h)) {
-            services.metrics().warmBackend("expired");
+            metrics.warmBackend("expired");
             h.quit();
             refill();
         }
@@ -164,8 +157,8 @@ final class WarmBackends {
     /** The backend closed or talked on an idle connection (its own idle timeout, a restart). */
     private void lost(BackendHandshake h) {
         if (unpark(h)) {
-            services.metrics().warmBackend("lost");
-            Sockets.close(h.socket());
+            metrics.warmBackend("lost");
+            h.close();
             backOff();
         }
     }
@@ -176,9 +169,9 @@ final class WarmBackends {
             unpark(h);
             h.quit();
         }
-        if (retryTimer >= 0) {
-            vertx.cancelTimer(retryTimer);
-            retryTimer = -1;
+        if (retryTimer != null) {
+            retryTimer.cancel(false);
+            retryTimer = null;
         }
     }
 }

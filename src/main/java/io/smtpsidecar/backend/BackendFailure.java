@@ -1,18 +1,19 @@
-package io.smtpsidecar.session;
+package io.smtpsidecar.backend;
 
 /**
  * Why the backend could not take a session; the client gets a 421 either way. {@code reason} is a fixed tag
  * (connect, timeout, greeting, no_xclient, xclient_rejected), {@code detail} what the backend did.
  */
-final class BackendFailure extends RuntimeException {
+public final class BackendFailure extends RuntimeException {
     private final String reason;
 
-    BackendFailure(String reason, String detail) {
+    public BackendFailure(String reason, String detail) {
         super(detail, null, false, false);
         this.reason = reason;
     }
 
-    String reason() {
+    /** The metric label: connect, timeout, greeting, no_xclient or xclient_rejected. */
+    public String reason() {
         return reason;
     }
 
@@ -20,7 +21,7 @@ final class BackendFailure extends RuntimeException {
      * For the log: {@code xclient_rejected: 550 5.7.0 Error: insufficient authorization}. The tag is the prefix, so
      * a detail never starts with it again.
      */
-    String describe() {
+    public String describe() {
         return reason + ": " + getMessage();
     }
 }

@@ -1,4 +1,4 @@
-package io.smtpsidecar.session;
+package io.smtpsidecar.relay;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -7,26 +7,18 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.smtpsidecar.transport.SocketErrors;
-import io.vertx.core.Context;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.internal.net.NetSocketInternal;
-import io.vertx.core.net.NetSocket;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Relays client and backend both ways, as TCP does: with backpressure, with half-closes, and without losing what was
- * read. It works on the Netty channels under the Vert.x sockets (one handler per channel, in front of Vert.x's), for
- * three reasons: Vert.x has no half-close ({@code NetSocket.end()} closes), a Vert.x socket that closes drops the
- * reads it queued while paused and the writes still in its outbound queue, and each Vert.x buffer costs two copies.
+ * read. It works on the Netty channels directly (one handler per channel, the last in its pipeline): Vert.x's
+ * sockets have no half-close, drop what they queued when they close, and cost a copy and a queue per read.
  *
  * <ul>
  *   <li>Backpressure: a read is written to the other channel and flushed once per read burst; while the other
@@ -39,83 +31,74 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * Byte counts are of bytes the socket accepted (a successful write), never of bytes that were dropped at a close.
- * Completes, on the session's context, when both channels are closed.
+ * Ends, on the channels' event loop, when both channels are closed.
  */
-final class Splice {
+public final class Splice {
     private static final String HANDLER = "smtp-sidecar-splice";
 
-    private final Context context;
     private final Channel client;
     private final Channel backend;
-    private final NetSocketInternal clientSocket;
-    private final NetSocketInternal backendSocket;
     private final Duration halfCloseTimeout;
-    private final Promise<Void> done = Promise.promise();
+    private final Runnable done;
     private final Direction up;
     private final Direction down;
     private ScheduledFuture<?> halfCloseTimer;
     private int open = 2;
     private String problem;
 
-    /** Call on the sockets' event loop, after the last write of the handshake was queued. */
-    Splice(Context context, NetSocket client, NetSocket backend, Duration halfCloseTimeout) {
-        this.context = context;
-        this.clientSocket = (NetSocketInternal) client;
-        this.backendSocket = (NetSocketInternal) backend;
-        this.client = clientSocket.channelHandlerContext().channel();
-        this.backend = backendSocket.channelHandlerContext().channel();
+    /**
+     * @param done runs once, on the event loop, when both channels are closed
+     */
+    public Splice(Channel client, Channel backend, Duration halfCloseTimeout, Runnable done) {
+        this.client = client;
+        this.backend = backend;
         this.halfCloseTimeout = halfCloseTimeout;
-        this.up = new Direction("client", this.client, this.backend);
-        this.down = new Direction("backend", this.backend, this.client);
+        this.done = done;
+        this.up = new Direction("client", client, backend);
+        this.down = new Direction("backend", backend, client);
     }
 
-    Future<Void> start() {
-        // nothing reaches the sockets' Vert.x handlers from now on: dropping them frees the handshake's objects
-        // (reply parser, queues, promises) for the rest of the session; the client keeps its drain handler
-        for (NetSocketInternal socket : new NetSocketInternal[] {clientSocket, backendSocket}) {
-            socket.handler(null);
-            socket.endHandler(null);
-            socket.exceptionHandler(null);
-            socket.closeHandler(null);
-        }
-        install(clientSocket, up);
-        install(backendSocket, down);
+    /**
+     * Starts relaying. Call on the channels' event loop (both are on the same one), with nothing else left in their
+     * pipelines that reads, after the last write of the handshake was queued.
+     */
+    public void start() {
+        install(up);
+        install(down);
         client.closeFuture().addListener(f -> channelClosed());
         backend.closeFuture().addListener(f -> channelClosed());
-        return done.future();
     }
 
     /** Bytes from the client that the backend socket accepted. */
-    long bytesFromClient() {
+    public long bytesFromClient() {
         return up.delivered;
     }
 
     /** Bytes from the backend that the client socket accepted. */
-    long bytesToClient() {
+    public long bytesToClient() {
         return down.delivered;
     }
 
     /** The first error or timeout that ended the relay, for the session line; null when both sides ended cleanly. */
-    String problem() {
+    public String problem() {
         return problem;
     }
 
-    private static void install(NetSocketInternal socket, Direction direction) {
-        ChannelHandlerContext vertx = socket.channelHandlerContext();
-        vertx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        ChannelPipeline pipeline = vertx.pipeline();
-        pipeline.addBefore(vertx.name(), HANDLER, direction);
-        if (!vertx.channel().isActive()) {
+    private static void install(Direction direction) {
+        Channel channel = direction.from;
+        channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        channel.pipeline().addLast(HANDLER, direction);
+        if (!channel.isActive()) {
             // closed before the handler was in place: the handler never sees channelInactive
-            direction.from.eventLoop().execute(direction::fromClosed);
+            channel.eventLoop().execute(direction::fromClosed);
         }
-        vertx.channel().config().setAutoRead(true);
+        channel.config().setAutoRead(true);
     }
 
     private void channelClosed() {
         if (--open == 0) {
             cancelHalfCloseTimer();
-            context.runOnContext(v -> done.tryComplete());
+            done.run();
         }
     }
 
@@ -168,7 +151,7 @@ final class Splice {
 
     /**
      * One direction of the relay: reads {@code from}, writes {@code to}. Both channels are on the session's event
-     * loop (the backend connection, warm or not, is made from the session's context), so no state here is shared
+     * loop (the backend connection, warm or not, is made on the session's event loop), so no state here is shared
      * across threads.
      */
     private final class Direction extends ChannelInboundHandlerAdapter {
@@ -226,9 +209,6 @@ final class Splice {
             if (evt == ChannelInputShutdownEvent.INSTANCE) {
                 flush();
                 inputEnded(this);
-            } else if (evt != ChannelInputShutdownReadComplete.INSTANCE) {
-                // Vert.x's own events (its graceful-shutdown event for the drain) go on to Vert.x
-                ctx.fireUserEventTriggered(evt);
             }
         }
 
@@ -239,7 +219,6 @@ final class Splice {
             if (from.isWritable() && !other.ended) {
                 other.from.config().setAutoRead(true);
             }
-            ctx.fireChannelWritabilityChanged();
         }
 
         @Override
@@ -252,7 +231,6 @@ final class Splice {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             fromClosed();
-            ctx.fireChannelInactive();
         }
 
         /** {@code from} is closed: it sends and takes nothing more, so the other side ends once it has our bytes. */

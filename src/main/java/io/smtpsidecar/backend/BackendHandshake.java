@@ -1,92 +1,106 @@
-package io.smtpsidecar.session;
+package io.smtpsidecar.backend;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.smtpsidecar.config.SidecarConfig;
 import io.smtpsidecar.smtp.EhloCapabilities;
 import io.smtpsidecar.smtp.SmtpProtocolException;
 import io.smtpsidecar.smtp.SmtpReply;
 import io.smtpsidecar.smtp.SmtpReplyParser;
 import io.smtpsidecar.smtp.XclientRequest;
+import io.smtpsidecar.transport.SocketErrors;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetSocket;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * The sidecar's dialogue with the backend before the client is connected through, in two stages. {@link #open}: the
- * greeting and, for XCLIENT, {@code EHLO} with the XCLIENT attributes checked; it needs no client, so a warm
- * connection ({@link WarmBackends}) runs it ahead of time. {@link #identify}: one or more {@code XCLIENT} commands,
- * each answered with 220 (Postfix XCLIENT_README). Completes with the backend's last 220 greeting, which is what the
- * client sees; fails with a {@link BackendFailure}.
+ * The sidecar's dialogue with the backend before the client is connected through, as the backend channel's handler,
+ * in two stages. {@link #opened()}: the greeting and, for XCLIENT, {@code EHLO} with the XCLIENT attributes checked;
+ * it needs no client, so a warm connection ({@link WarmBackends}) runs it ahead of time. {@link #identify}: one or
+ * more {@code XCLIENT} commands, each answered with 220 (Postfix XCLIENT_README). Completes with the backend's last
+ * 220 greeting, which is what the client sees, and leaves the channel's pipeline empty for the relay; fails with a
+ * {@link BackendFailure}. Runs on the channel's event loop only.
  */
-final class BackendHandshake {
+public final class BackendHandshake extends ChannelInboundHandlerAdapter {
     private static final int MAX_REPLY_LINE = 4096;
     private static final int MAX_REPLY_LINES = 200;
 
     /** The bytes to relay to the client: the fresh greeting, then anything the backend sent after it. */
-    record Greeting(SmtpReply reply, Buffer relay) {
+    public record Greeting(SmtpReply reply, byte[] relay) {
     }
 
-    private final Vertx vertx;
-    private final NetSocket backend;
     private final SidecarConfig.Backend config;
     private final String ehloName;
     private final SmtpReplyParser parser = new SmtpReplyParser(MAX_REPLY_LINE, MAX_REPLY_LINES);
     private final Deque<SmtpReply> replies = new ArrayDeque<>();
+    private final Promise<Void> opened = Promise.promise();
+    private Channel channel;
     private Promise<SmtpReply> waiting;
     private String waitingFor;
-    private long timer = -1;
+    private ScheduledFuture<?> timer;
     private BackendFailure failure;
     private SmtpReply greeting;
     private Set<String> advertised;
     private Runnable idleBreak;
 
-    BackendHandshake(Vertx vertx, NetSocket backend, SidecarConfig.Backend config, String ehloName) {
-        this.vertx = vertx;
-        this.backend = backend;
+    BackendHandshake(SidecarConfig.Backend config, String ehloName) {
         this.config = config;
         this.ehloName = ehloName;
     }
 
-    NetSocket socket() {
-        return backend;
+    public Channel channel() {
+        return channel;
     }
 
-    /**
-     * Greeting, then for XCLIENT the {@code EHLO} whose reply must advertise XCLIENT with ADDR and NAME.
-     *
-     * @param preamble bytes to send before anything else (a PROXY header for the proxy-v1/v2 modes), or null
-     */
-    Future<Void> open(Buffer preamble) {
-        backend.handler(this::onData);
+    /** Completes once the backend greeted (and, for XCLIENT, answered EHLO as needed); fails with a BackendFailure. */
+    public Future<Void> opened() {
+        return opened.future();
+    }
+
+    void connecting(Channel channel) {
+        this.channel = channel;
+    }
+
+    void connected(byte[] preamble) {
         if (preamble != null) {
-            backend.write(preamble);
+            channel.writeAndFlush(Unpooled.wrappedBuffer(preamble));
         }
-        backend.exceptionHandler(err -> fail(new BackendFailure("greeting", "backend connection error: " + err)));
-        backend.closeHandler(v -> fail(new BackendFailure("greeting", "backend closed the connection during the handshake")));
-        return next("greeting").compose(reply -> {
+        next("greeting").compose(reply -> {
             greeting = reply;
             if (config.handshake().relaysFirstGreeting()) {
-                return Future.succeededFuture();
+                return Future.<Void>succeededFuture();
             }
             if (reply.code() != 220) {
-                return Future.failedFuture(new BackendFailure("greeting", describe(reply)));
+                return Future.<Void>failedFuture(new BackendFailure("greeting", describe(reply)));
             }
             return command("EHLO " + ehloName, "EHLO").compose(this::checkEhlo);
-        });
+        }).onComplete(opened);
+    }
+
+    void connectFailed(BackendFailure f) {
+        fail(f);
+        opened.tryFail(f);
     }
 
     /**
-     * After {@link #open}: hands over the client's identity (XCLIENT only) and completes with what the client sees.
+     * After {@link #opened()}: hands over the client's identity (XCLIENT only) and completes with what the client sees.
      *
      * @param request the client identity for XCLIENT, available once reverse DNS has answered
      */
-    Future<Greeting> identify(Function<Set<String>, Future<XclientRequest>> request) {
+    public Future<Greeting> identify(Function<Set<String>, Future<XclientRequest>> request) {
         idleBreak = null;
         if (failure != null) {
             return Future.failedFuture(failure);
@@ -102,8 +116,8 @@ final class BackendHandshake {
     }
 
     /**
-     * While the connection waits unused after {@link #open}: {@code broken} runs once if the backend sends anything
-     * (Postfix's 421 on its idle timeout) or closes. Cleared by {@link #identify}.
+     * While the connection waits unused after {@link #opened()}: {@code broken} runs once if the backend sends
+     * anything (Postfix's 421 on its idle timeout) or closes. Cleared by {@link #identify}.
      */
     void whileIdle(Runnable broken) {
         idleBreak = broken;
@@ -113,10 +127,19 @@ final class BackendHandshake {
     void quit() {
         idleBreak = null;
         if (failure != null) {
-            Sockets.close(backend);
+            close();
             return;
         }
-        command("QUIT", "QUIT").onComplete(ar -> Sockets.close(backend));
+        command("QUIT", "QUIT").onComplete(ar -> close());
+    }
+
+    /** Abandons the connection (the session ended first). */
+    public void close() {
+        idleBreak = null;
+        cancelTimer();
+        if (channel != null) {
+            channel.close();
+        }
     }
 
     private Future<Void> checkEhlo(SmtpReply ehlo) {
@@ -146,7 +169,7 @@ final class BackendHandshake {
         if (failure != null) {
             return Future.failedFuture(failure);
         }
-        backend.write(Buffer.buffer(line + "\r\n"));
+        channel.writeAndFlush(Unpooled.wrappedBuffer((line + "\r\n").getBytes(StandardCharsets.US_ASCII)));
         return next(what);
     }
 
@@ -159,14 +182,25 @@ final class BackendHandshake {
         }
         waiting = Promise.promise();
         waitingFor = what;
-        timer = vertx.setTimer(config.greetingTimeout().toMillis(), id -> fail(new BackendFailure("timeout",
-            "no " + waitingFor + " reply within " + config.greetingTimeout().toMillis() + "ms")));
+        long ms = config.greetingTimeout().toMillis();
+        timer = channel.eventLoop().schedule(() -> fail(new BackendFailure("timeout",
+            "no " + waitingFor + " reply within " + ms + "ms")), ms, TimeUnit.MILLISECONDS);
         return waiting.future();
     }
 
-    private void onData(Buffer data) {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        byte[] data;
         try {
-            replies.addAll(parser.feed(data.getBytes()));
+            if (!(msg instanceof ByteBuf buf)) {
+                return;
+            }
+            data = ByteBufUtil.getBytes(buf);
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+        try {
+            replies.addAll(parser.feed(data));
         } catch (SmtpProtocolException e) {
             fail(new BackendFailure("greeting", "bad reply: " + e.getMessage()));
             return;
@@ -176,9 +210,20 @@ final class BackendHandshake {
         } else if (waiting != null && !replies.isEmpty()) {
             Promise<SmtpReply> p = waiting;
             waiting = null;
-            vertx.cancelTimer(timer);
+            cancelTimer();
             p.complete(replies.poll());
         }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        fail(new BackendFailure("greeting", "backend connection error: " + SocketErrors.text(cause)));
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        fail(new BackendFailure("greeting", "backend closed the connection during the handshake"));
     }
 
     private void fail(BackendFailure f) {
@@ -190,8 +235,15 @@ final class BackendHandshake {
         if (waiting != null) {
             Promise<SmtpReply> p = waiting;
             waiting = null;
-            vertx.cancelTimer(timer);
+            cancelTimer();
             p.fail(f);
+        }
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
         }
     }
 
@@ -207,13 +259,16 @@ final class BackendHandshake {
         return reply.code() + " " + reply.text();
     }
 
+    /** The greeting and whatever followed it; the handler leaves the pipeline, so the relay sees all later bytes. */
     private Greeting finish(SmtpReply greeting) {
-        Buffer relay = Buffer.buffer(greeting.raw());
+        ByteArrayOutputStream relay = new ByteArrayOutputStream(greeting.raw().length);
+        relay.writeBytes(greeting.raw());
         for (SmtpReply extra : replies) {
-            relay.appendBytes(extra.raw());
+            relay.writeBytes(extra.raw());
         }
-        relay.appendBytes(parser.remainder());
-        backend.exceptionHandler(null);
-        return new Greeting(greeting, relay);
+        relay.writeBytes(parser.remainder());
+        cancelTimer();
+        channel.pipeline().remove(this);
+        return new Greeting(greeting, relay.toByteArray());
     }
 }

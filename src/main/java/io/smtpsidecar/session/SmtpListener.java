@@ -1,0 +1,160 @@
+package io.smtpsidecar.session;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
+import io.smtpsidecar.backend.BackendConnector;
+import io.smtpsidecar.backend.WarmBackends;
+import io.smtpsidecar.config.SidecarConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The SMTP port: a Netty server channel on Vert.x's acceptor, each accepted connection on one of Vert.x's event
+ * loops with a {@link Session} as its handler. Vert.x's own {@code NetServer} is not used: its socket wrapper, queues
+ * and per-socket metrics cost about 2 KB and a dozen system calls per connection that the relay never needs.
+ */
+public final class SmtpListener {
+    private final Supplier<SidecarConfig> config;
+    private final List<LoopServices> loops;
+    private final Map<EventLoop, LoopServices> byLoop = new HashMap<>();
+    private Channel server;
+
+    private SmtpListener(Supplier<SidecarConfig> config, List<LoopServices> loops) {
+        this.config = config;
+        this.loops = loops;
+        loops.forEach(l -> byLoop.put(l.eventLoop(), l));
+    }
+
+    /**
+     * Sets up every event loop's services and binds {@code listen.host}:{@code listen.port}.
+     *
+     * @param sessionLog receives one record per connection when it ends
+     */
+    public static Future<SmtpListener> start(Vertx vertx, Supplier<SidecarConfig> config, SidecarServices services,
+                                             Consumer<SessionRecord> sessionLog) {
+        VertxInternal vx = (VertxInternal) vertx;
+        SidecarConfig startup = config.get();
+        List<EventLoop> eventLoops = new ArrayList<>();
+        for (EventExecutor e : vx.nettyEventLoopGroup()) {
+            eventLoops.add((EventLoop) e);
+        }
+        List<Future<LoopServices>> setUp = new ArrayList<>();
+        for (int i = 0; i < eventLoops.size(); i++) {
+            EventLoop loop = eventLoops.get(i);
+            int index = i;
+            Promise<LoopServices> made = Promise.promise();
+            loop.execute(() -> {
+                ContextInternal context = vx.contextBuilder().withEventLoop(loop).build();
+                BackendConnector connector = new BackendConnector(loop, vx.transport().channelFactory(false),
+                    vx.nameResolver().nettyAddressResolverGroup(), services.readiness());
+                WarmBackends warm = new WarmBackends(connector, services.metrics(), index, eventLoops.size());
+                made.complete(new LoopServices(context, services, connector, warm, sessionLog, startup.dns()));
+            });
+            setUp.add(made.future());
+        }
+        return Future.all(setUp).compose(all -> {
+            SmtpListener listener = new SmtpListener(config, all.list());
+            return listener.bind(vx, startup.listen()).map(listener);
+        });
+    }
+
+    private Future<Void> bind(VertxInternal vx, SidecarConfig.Listen listen) {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+            .group(vx.acceptorEventLoopGroup(), vx.nettyEventLoopGroup())
+            .channelFactory(vx.transport().serverChannelFactory(false))
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(new ChannelInitializer<>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    ch.pipeline().addLast(new Session(ch, byLoop.get(ch.eventLoop()), config.get()));
+                }
+            });
+        Promise<Void> bound = Promise.promise();
+        bootstrap.bind(listen.host(), listen.port()).addListener(f -> {
+            if (f.isSuccess()) {
+                server = ((io.netty.channel.ChannelFuture) f).channel();
+                loops.forEach(l -> l.eventLoop().execute(() -> l.warm().fill(config.get())));
+                bound.complete();
+            } else {
+                bound.fail(f.cause());
+            }
+        });
+        return bound.future();
+    }
+
+    /** The bound port (useful with {@code listen.port: 0}). */
+    public int port() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    /** The first event loop's backend connector (for the readiness probe). */
+    public BackendConnector connector() {
+        return loops.get(0).connector();
+    }
+
+    /** A Vert.x context on each SMTP event loop (the liveness check runs a task on each). */
+    public Set<Context> contexts() {
+        Set<Context> contexts = new java.util.HashSet<>();
+        loops.forEach(l -> contexts.add(l.context()));
+        return java.util.Collections.unmodifiableSet(contexts);
+    }
+
+    /** After a reload: the warm backend connections follow the new backend settings now, not at the next session. */
+    public void configChanged() {
+        loops.forEach(l -> l.eventLoop().execute(() -> l.warm().fill(config.get())));
+    }
+
+    /**
+     * Stops accepting; refusal sessions end at once, relayed sessions run on for {@code timeout}, sessions still in
+     * their header or handshake get 421 shortly before it; then whatever is open is closed.
+     *
+     * @param open how many sessions are still open (checked until it is 0)
+     * @return completes once every session has ended and been logged, or shortly after the timeout
+     */
+    public Future<Void> drain(Duration timeout, Supplier<Integer> open) {
+        Promise<Void> drained = Promise.promise();
+        if (server != null) {
+            server.close();
+        }
+        for (LoopServices l : loops) {
+            l.eventLoop().execute(() -> {
+                l.warm().close();
+                l.openSessions().forEach(s -> s.shutdown(timeout));
+            });
+            l.eventLoop().schedule(() -> l.openSessions().forEach(Session::forceClose), timeout.toMillis(),
+                TimeUnit.MILLISECONDS);
+        }
+        // the last lines come once a force-closed relay has flushed and both its sockets closed
+        long giveUpAt = System.nanoTime() + timeout.toNanos() + TimeUnit.SECONDS.toNanos(2);
+        EventLoop first = loops.get(0).eventLoop();
+        Runnable[] check = new Runnable[1];
+        check[0] = () -> {
+            if (open.get() == 0 || System.nanoTime() > giveUpAt) {
+                drained.tryComplete();
+            } else {
+                first.schedule(check[0], 50, TimeUnit.MILLISECONDS);
+            }
+        };
+        first.execute(check[0]);
+        return drained.future().eventually(() -> Future.all(loops.stream().map(LoopServices::closeDns).toList()));
+    }
+}
