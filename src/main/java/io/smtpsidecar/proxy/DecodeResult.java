@@ -72,6 +72,11 @@ public sealed interface DecodeResult permits DecodeResult.NeedMore, DecodeResult
             return pending.clone();
         }
 
+        /** The header version the input was heading for ({@code v1}, {@code v2}, {@code none}): a metric label. */
+        public String version() {
+            return head.length == 0 ? "none" : head[0] == 'P' ? "v1" : head[0] == 0x0D ? "v2" : "none";
+        }
+
         @Override
         public boolean equals(Object other) {
             return other instanceof Invalid i && i.reason.equals(reason) && Arrays.equals(i.head, head)

@@ -1,6 +1,8 @@
 package io.smtpsidecar.session;
 
 import io.smtpsidecar.backend.BackendFailure;
+import io.smtpsidecar.config.SidecarConfig;
+import io.smtpsidecar.limits.ClientLimits;
 import io.smtpsidecar.metrics.Outcome;
 import io.smtpsidecar.proxy.DecodeResult;
 
@@ -55,6 +57,15 @@ sealed interface Failure {
 
     /** {@code limits.*}: {@code limit} names the key and its value. */
     record Limited(String limit) implements Failure {
+        static Limited of(ClientLimits.Decision decision, SidecarConfig.Limits l) {
+            return new Limited(switch (decision) {
+                case TOTAL -> "maxConnections " + l.maxConnections();
+                case PER_CLIENT -> "maxConnectionsPerClient " + l.maxConnectionsPerClient();
+                case RATE -> "connectionRatePerClient " + l.connectionRatePerClient() + "/min";
+                case OK -> "none";
+            });
+        }
+
         @Override
         public Outcome outcome() {
             return Outcome.LIMITED;

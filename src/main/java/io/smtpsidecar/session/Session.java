@@ -9,7 +9,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.smtpsidecar.addr.IpAddresses;
 import io.smtpsidecar.backend.BackendFailure;
 import io.smtpsidecar.backend.BackendHandshake;
 import io.smtpsidecar.config.SidecarConfig;
@@ -18,12 +17,9 @@ import io.smtpsidecar.metrics.Outcome;
 import io.smtpsidecar.proxy.DecodeResult;
 import io.smtpsidecar.proxy.ProxyHeader;
 import io.smtpsidecar.proxy.ProxyHeaderDecoder;
-import io.smtpsidecar.proxy.ProxyHeaderEncoder;
 import io.smtpsidecar.relay.Splice;
-import io.smtpsidecar.smtp.XclientRequest;
 import io.smtpsidecar.transport.SocketErrors;
 import io.vertx.core.Future;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -40,12 +36,8 @@ final class Session extends ChannelInboundHandlerAdapter {
     private final LoopServices loop;
     private final SidecarConfig config;
     private final long startNanos = System.nanoTime();
-    private final InetSocketAddress peer;
+    private final ClientIdentity identity;
     private Phase phase;
-    private InetSocketAddress client;
-    private InetSocketAddress destination;
-    private IdentitySource source = IdentitySource.DIRECT;
-    private String clientName;
     private ProxyHeaderDecoder decoder;
     private ScheduledFuture<?> timer;
     private long bytesIn;
@@ -61,15 +53,15 @@ final class Session extends ChannelInboundHandlerAdapter {
         this.channel = channel;
         this.loop = loop;
         this.config = config;
-        this.peer = canonical((InetSocketAddress) channel.remoteAddress());
-        this.client = peer;
+        this.identity = new ClientIdentity((InetSocketAddress) channel.remoteAddress(),
+            (InetSocketAddress) channel.localAddress());
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         loop.opened(this);
         loop.services().metrics().sessionStarted();
-        if (config.proxy().requiredHosts().matches(peer.getAddress())) {
+        if (config.proxy().requiredHosts().matches(identity.peer().getAddress())) {
             phase = Phase.HEADER;
             decoder = new ProxyHeaderDecoder(config.proxy().maxHeaderBytes());
             // one absolute deadline from accept: trickled bytes do not extend it
@@ -144,62 +136,38 @@ final class Session extends ChannelInboundHandlerAdapter {
         }
         timer.cancel(false);
         if (result instanceof DecodeResult.Invalid invalid) {
-            loop.services().metrics().proxyHeader(versionOf(invalid.head()), timedOut ? "timeout" : "malformed");
+            loop.services().metrics().proxyHeader(invalid.version(), timedOut ? "timeout" : "malformed");
             fail(timedOut ? new Failure.HeaderTimeout(invalid) : new Failure.HeaderInvalid(invalid));
             return;
         }
-        ProxyHeader header = ((DecodeResult.Decoded) result).header();
-        byte[] rest = ((DecodeResult.Decoded) result).rest();
-        String refused = refusedSource(header);
+        DecodeResult.Decoded decoded = (DecodeResult.Decoded) result;
+        ProxyHeader header = decoded.header();
+        String refused = identity.accept(header, config.proxy());
         loop.services().metrics().proxyHeader("v" + header.version(),
             refused != null ? "rejected" : header.local() ? "local" : "ok");
         if (refused != null) {
-            fail(new Failure.SourceRejected(new DecodeResult.Invalid(refused, new byte[0], rest)));
-            return;
-        }
-        if (!header.local()) {
-            source = header.version() == 1 ? IdentitySource.PROXY_V1 : IdentitySource.PROXY_V2;
-            client = header.source();
-            destination = header.destination();
-        } else {
-            source = IdentitySource.LOCAL;
-        }
-        if (rest.length > 0) {
+            fail(new Failure.SourceRejected(new DecodeResult.Invalid(refused, new byte[0], decoded.rest())));
+        } else if (decoded.rest().length > 0) {
             fail(new Failure.EarlyTalker());
         } else {
             forward();
         }
     }
 
-    /** Why a valid header's source must not be used (see {@code proxy.rejectSources}), or null. */
-    private String refusedSource(ProxyHeader header) {
-        if (header.local()) {
-            return null;
-        }
-        InetAddress claimed = header.source().getAddress();
-        if (config.proxy().rejectSources().matches(claimed)) {
-            return "claimed source " + IpAddresses.format(claimed) + " is in proxy.rejectSources";
-        }
-        if (config.proxy().rejectOwnAddress() && claimed.equals(canonical(localAddress()).getAddress())) {
-            return "claimed source " + IpAddresses.format(claimed) + " is the sidecar's own address";
-        }
-        return null;
-    }
-
     private void forward() {
-        ClientLimits.Result limit = loop.services().limits().acquire(client.getAddress(), config.limits(),
+        ClientLimits.Result limit = loop.services().limits().acquire(identity.client().getAddress(), config.limits(),
             System.nanoTime());
         if (limit.decision() != ClientLimits.Decision.OK) {
-            fail(new Failure.Limited(limitText(limit.decision())));
+            fail(Failure.Limited.of(limit.decision(), config.limits()));
             return;
         }
         permit = limit.permit();
         phase = Phase.HANDSHAKE;
         SidecarConfig.Backend cfg = config.backend();
         boolean xclient = cfg.handshake() == SidecarConfig.Handshake.XCLIENT;
-        Future<String> name = xclient ? loop.reverseName(client.getAddress(), config) : Future.succeededFuture(null);
+        Future<String> name = xclient ? loop.reverseName(identity.client().getAddress(), config) : Future.succeededFuture(null);
         BackendHandshake warm = xclient ? loop.warm().take() : null;
-        handshake(warm != null ? warm : loop.connector().open(cfg, config.smtp().hostname(), proxyHeader(cfg.handshake())),
+        handshake(warm != null ? warm : loop.connector().open(cfg, config.smtp().hostname(), identity.proxyHeader(cfg.handshake())),
             name, System.nanoTime(), warm != null);
     }
 
@@ -209,7 +177,7 @@ final class Session extends ChannelInboundHandlerAdapter {
      */
     private void handshake(BackendHandshake b, Future<String> name, long start, boolean warm) {
         backend = b;
-        b.opened().compose(v -> b.identify(advertised -> name.map(this::xclientRequest))).onComplete(result -> {
+        b.opened().compose(v -> b.identify(advertised -> name.map(identity::xclient))).onComplete(result -> {
             if (phase != Phase.HANDSHAKE) {
                 b.close();
             } else if (result.failed() && warm) {
@@ -223,22 +191,6 @@ final class Session extends ChannelInboundHandlerAdapter {
                 splice(result.result());
             }
         });
-    }
-
-    private XclientRequest xclientRequest(String name) {
-        clientName = name;
-        return new XclientRequest(client.getAddress(), client.getPort(), name,
-            destination == null ? null : destination.getAddress(), destination == null ? 0 : destination.getPort());
-    }
-
-    /** The PROXY header for the proxy-v1/v2 handshakes: the session's identity, to where the client connected. */
-    private byte[] proxyHeader(SidecarConfig.Handshake handshake) {
-        if (handshake != SidecarConfig.Handshake.PROXY_V1 && handshake != SidecarConfig.Handshake.PROXY_V2) {
-            return null;
-        }
-        InetSocketAddress to = destination != null ? destination : canonical(localAddress());
-        return handshake == SidecarConfig.Handshake.PROXY_V1 ? ProxyHeaderEncoder.v1(client, to)
-            : ProxyHeaderEncoder.v2(client, to);
     }
 
     private void splice(BackendHandshake.Greeting greeting) {
@@ -307,10 +259,6 @@ final class Session extends ChannelInboundHandlerAdapter {
         return channel.eventLoop().schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private InetSocketAddress localAddress() {
-        return (InetSocketAddress) channel.localAddress();
-    }
-
     private void end(Outcome outcome, String reason, byte[] failedHeader) {
         if (phase == Phase.DONE) {
             return;
@@ -322,27 +270,8 @@ final class Session extends ChannelInboundHandlerAdapter {
         }
         Duration duration = Duration.ofNanos(System.nanoTime() - startNanos);
         loop.services().metrics().sessionEnded(outcome, duration, bytesIn, bytesOut);
-        loop.log(new SessionRecord(peer, client, clientName, source, outcome, reason, failedHeader, bytesIn, bytesOut,
-            duration));
+        loop.log(new SessionRecord(identity.peer(), identity.client(), identity.name(), identity.source(), outcome,
+            reason, failedHeader, bytesIn, bytesOut, duration));
     }
 
-    private String limitText(ClientLimits.Decision decision) {
-        SidecarConfig.Limits l = config.limits();
-        return switch (decision) {
-            case TOTAL -> "maxConnections " + l.maxConnections();
-            case PER_CLIENT -> "maxConnectionsPerClient " + l.maxConnectionsPerClient();
-            case RATE -> "connectionRatePerClient " + l.connectionRatePerClient() + "/min";
-            case OK -> "none";
-        };
-    }
-
-    /** The header version a failed input was heading for, for the metrics label. */
-    private static String versionOf(byte[] head) {
-        return head.length == 0 ? "none" : head[0] == 'P' ? "v1" : head[0] == 0x0D ? "v2" : "none";
-    }
-
-    /** Without an IPv6 zone, IPv4-mapped addresses as IPv4: {@code ::ffff:192.0.2.1} and 192.0.2.1 are one client. */
-    private static InetSocketAddress canonical(InetSocketAddress address) {
-        return new InetSocketAddress(IpAddresses.canonical(address.getAddress()), address.getPort());
-    }
 }
