@@ -5,6 +5,7 @@ import io.smtpsidecar.config.SidecarConfig;
 import io.smtpsidecar.proxy.ProxyHeader;
 import io.smtpsidecar.proxy.ProxyHeaderEncoder;
 import io.smtpsidecar.smtp.XclientRequest;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
@@ -94,7 +95,11 @@ final class ClientIdentity {
 
     /** Without an IPv6 zone, IPv4-mapped addresses as IPv4: {@code ::ffff:192.0.2.1} and 192.0.2.1 are one client. */
     static InetSocketAddress canonical(InetSocketAddress address) {
-        InetAddress a = IpAddresses.canonical(address.getAddress());
-        return new InetSocketAddress(IpAddresses.parse(IpAddresses.format(a)), address.getPort());
+        InetAddress a = address.getAddress();
+        if (a instanceof Inet4Address) {
+            return address;
+        }
+        // a mapped address becomes IPv4; an IPv6 one is rebuilt from its 16 bytes, which drops a zone
+        return new InetSocketAddress(IpAddresses.parse(IpAddresses.format(IpAddresses.canonical(a))), address.getPort());
     }
 }

@@ -197,7 +197,11 @@ final class Session extends ChannelInboundHandlerAdapter {
         phase = Phase.SPLICE;
         write(greeting.relay());
         channel.pipeline().remove(this);
-        splice = new Splice(channel, backend.channel(), config.smtp().halfCloseTimeout(), () -> {
+        Channel backendChannel = backend.channel();
+        // the relay holds this session until the end: what only the handshake needed goes now (a held session's heap)
+        backend = null;
+        decoder = null;
+        splice = new Splice(channel, backendChannel, config.smtp().halfCloseTimeout(), () -> {
             bytesIn += splice.bytesFromClient();
             bytesOut += splice.bytesToClient();
             end(Outcome.FORWARDED, splice.problem(), null);
@@ -250,7 +254,7 @@ final class Session extends ChannelInboundHandlerAdapter {
     }
 
     private void closeBackend() {
-        if (backend != null && phase != Phase.SPLICE) {
+        if (backend != null) {
             backend.close();
         }
     }
