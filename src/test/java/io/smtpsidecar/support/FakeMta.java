@@ -22,13 +22,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * The MTA of the integration tests, on a loopback port: it speaks XCLIENT the way Postfix does, accepts and discards
- * mail, and reports every connection when it closes ({@link #nextTranscript()}). {@link Fault} is the one switch that
- * makes it misbehave.
+ * mail, and reports every connection when it closes ({@link #nextTranscript()}) and every line it reads as it comes
+ * ({@link #awaitEvents}). {@link Fault} is the one switch that makes it misbehave.
  *
  * <p>Like Postfix, XCLIENT is allowed only from loopback peers and authorization is re-evaluated against the new
  * address after each XCLIENT, so a client cannot XCLIENT a second time through the sidecar.
@@ -60,6 +63,8 @@ public final class FakeMta implements AutoCloseable {
         XCLIENT_TEMPFAIL,
         /** Takes the handshake and the transaction, then drops the connection at the first line of DATA. */
         DIE_IN_DATA,
+        /** Closes its first connection (in the order of {@link #awaitEvents events}) at XCLIENT, without a reply. */
+        DROP_FIRST_XCLIENT,
         /**
          * Waits for a PROXY header (v1 or v2) before it greets, as Postfix with
          * {@code smtpd_upstream_proxy_protocol = haproxy}; each header is in {@link #nextProxyHeader()}.
@@ -92,6 +97,9 @@ public final class FakeMta implements AutoCloseable {
     private final int port;
     private final BlockingQueue<Transcript> transcripts = new LinkedBlockingQueue<>();
     private final BlockingQueue<ProxyHeader> proxyHeaders = new LinkedBlockingQueue<>();
+    private final BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    private final Map<Integer, NetSocket> open = new ConcurrentHashMap<>();
+    private final AtomicInteger ids = new AtomicInteger();
 
     private FakeMta(Vertx vertx, Fault fault, int port) {
         this.vertx = vertx;
@@ -137,6 +145,37 @@ public final class FakeMta implements AutoCloseable {
         return poll(proxyHeaders, "no PROXY header");
     }
 
+    /**
+     * Waits until an event matching each of {@code wanted} has come, in any order; returns every event seen. Events
+     * are {@code N: line} for each line a connection sent outside DATA and {@code close N} when it closed; connections
+     * are numbered 1, 2, … by their first EHLO, so the readiness probe's (greeting, QUIT) have no number and no events.
+     */
+    @SafeVarargs
+    public final List<String> awaitEvents(Predicate<String>... wanted) throws InterruptedException {
+        List<Predicate<String>> missing = new ArrayList<>(List.of(wanted));
+        List<String> seen = new ArrayList<>();
+        long deadline = System.nanoTime() + SidecarHarness.WAIT.toNanos();
+        while (!missing.isEmpty()) {
+            String e = events.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (e == null) {
+                throw new AssertionError("backend events missing after " + SidecarHarness.WAIT + "; saw " + seen);
+            }
+            seen.add(e);
+            missing.removeIf(p -> p.test(e));
+        }
+        return seen;
+    }
+
+    public List<String> awaitEvent(String wanted) throws InterruptedException {
+        return awaitEvents(wanted::equals);
+    }
+
+    /** Like Postfix's idle timeout: 421 and close on every numbered connection still open. */
+    public void timeOutAll() {
+        open.values().forEach(s -> s.write("421 4.4.2 " + HOSTNAME + " Error: timeout exceeded\r\n")
+            .onComplete(ar -> s.close()));
+    }
+
     private static <T> T poll(BlockingQueue<T> queue, String what) throws InterruptedException {
         T t = queue.poll(SidecarHarness.WAIT.toMillis(), TimeUnit.MILLISECONDS);
         if (t == null) {
@@ -158,6 +197,7 @@ public final class FakeMta implements AutoCloseable {
         private final List<String> commands = new ArrayList<>();
         private final List<Message> messages = new ArrayList<>();
         private boolean xclientAllowed;
+        private int id;
         private MessageDigest data;
         private long dataSize;
 
@@ -169,6 +209,10 @@ public final class FakeMta implements AutoCloseable {
 
         void start() {
             socket.closeHandler(v -> {
+                if (id > 0) {
+                    open.remove(id);
+                    events.add("close " + id);
+                }
                 Transcript t = new Transcript(peer, Map.copyOf(xclient), List.copyOf(commands), List.copyOf(messages));
                 if (!t.isProbe()) {
                     transcripts.add(t);
@@ -217,6 +261,13 @@ public final class FakeMta implements AutoCloseable {
             commands.add(line);
             int space = line.indexOf(' ');
             String verb = (space < 0 ? line : line.substring(0, space)).toUpperCase(Locale.ROOT);
+            if (verb.equals("EHLO") && id == 0) {
+                id = ids.incrementAndGet();
+                open.put(id, socket);
+            }
+            if (id > 0) {
+                events.add(id + ": " + line);
+            }
             switch (verb) {
                 case "EHLO" -> reply("250-" + HOSTNAME, "250-PIPELINING", "250-SIZE 52428800", "250-8BITMIME",
                     fault != Fault.NO_XCLIENT && xclientAllowed
@@ -257,6 +308,10 @@ public final class FakeMta implements AutoCloseable {
         private void xclient(String args) {
             if (!xclientAllowed) {
                 reply("550 5.7.0 Error: insufficient authorization");
+                return;
+            }
+            if (fault == Fault.DROP_FIRST_XCLIENT && id == 1) {
+                socket.close();
                 return;
             }
             if (fault == Fault.XCLIENT_REFUSED || fault == Fault.XCLIENT_TEMPFAIL) {
