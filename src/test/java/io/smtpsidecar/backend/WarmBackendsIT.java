@@ -1,4 +1,4 @@
-package io.smtpsidecar.session;
+package io.smtpsidecar.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,6 +7,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.smtpsidecar.SidecarApp;
 import io.smtpsidecar.config.SidecarConfig;
 import io.smtpsidecar.metrics.Outcome;
+import io.smtpsidecar.session.SessionRecord;
 import io.smtpsidecar.support.FakeMta;
 import io.smtpsidecar.support.FakeMta.Fault;
 import io.smtpsidecar.support.Scrape;

@@ -1,9 +1,10 @@
-package io.smtpsidecar.session;
+package io.smtpsidecar.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.smtpsidecar.metrics.Outcome;
+import io.smtpsidecar.session.SessionRecord;
 import io.smtpsidecar.support.FakeMta;
 import io.smtpsidecar.support.RawBackend;
 import io.smtpsidecar.support.SidecarHarness;
