@@ -89,7 +89,7 @@ public final class Main {
                     demoIdentified.tryComplete();
                 }
             };
-            int port = new DemoBackend(vertx, DemoBackend.Options.defaults(), sawDemoClient).start("127.0.0.1", 0)
+            int port = new DemoBackend(vertx, sawDemoClient).start("127.0.0.1", 0)
                 .await();
             config = withDemoBackend(config, port);
             LOG.info("demo backend listening on 127.0.0.1:{}", port);

@@ -11,7 +11,6 @@ import io.vertx.core.parsetools.RecordParser;
 import java.net.InetAddress;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -24,8 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A small SMTP server that speaks XCLIENT the way Postfix does, accepts and discards mail, and reports for every
- * session the identity it was given. It lets a newcomer see the sidecar work without an MTA ({@code --demo}) and is
- * the backend of the integration tests.
+ * session the identity it was given. It lets a newcomer see the sidecar work without an MTA ({@code --demo}); the
+ * integration tests have their own fake MTA.
  *
  * <p>Like Postfix, XCLIENT is allowed only from loopback peers and authorization is re-evaluated against the new
  * address after each XCLIENT, so a client cannot XCLIENT a second time through the sidecar.
@@ -33,30 +32,6 @@ import org.slf4j.LoggerFactory;
 public final class DemoBackend {
     public static final String HOSTNAME = "demo-backend.invalid";
     private static final Logger LOG = LoggerFactory.getLogger("smtp-sidecar.demo");
-
-    /**
-     * How the backend behaves; the defaults are a well-configured Postfix.
-     *
-     * @param xclientReply a fixed reply to XCLIENT (e.g. a 550), or null to accept it
-     * @param greetingDelay how long to wait before the first greeting
-     */
-    public record Options(boolean advertiseXclient, String xclientReply, Duration greetingDelay) {
-        public static Options defaults() {
-            return new Options(true, null, Duration.ZERO);
-        }
-
-        public Options withAdvertiseXclient(boolean advertise) {
-            return new Options(advertise, xclientReply, greetingDelay);
-        }
-
-        public Options withXclientReply(String reply) {
-            return new Options(advertiseXclient, reply, greetingDelay);
-        }
-
-        public Options withGreetingDelay(Duration delay) {
-            return new Options(advertiseXclient, xclientReply, delay);
-        }
-    }
 
     /** One accepted message: its size and the SHA-256 of the DATA bytes as received (dot-stuffed, before the final dot). */
     public record Message(long size, String sha256) {
@@ -73,13 +48,11 @@ public final class DemoBackend {
     }
 
     private final Vertx vertx;
-    private final Options options;
     private final Consumer<Transcript> listener;
     private NetServer server;
 
-    public DemoBackend(Vertx vertx, Options options, Consumer<Transcript> listener) {
+    public DemoBackend(Vertx vertx, Consumer<Transcript> listener) {
         this.vertx = vertx;
-        this.options = options;
         this.listener = listener;
     }
 
@@ -115,12 +88,7 @@ public final class DemoBackend {
             socket.handler(lines);
             socket.closeHandler(v -> listener.accept(new Transcript(peer, Map.copyOf(xclient), List.copyOf(commands),
                 List.copyOf(messages))));
-            String greeting = "220 " + HOSTNAME + " ESMTP smtp-sidecar demo backend";
-            if (options.greetingDelay().isZero()) {
-                reply(greeting);
-            } else {
-                vertx.setTimer(options.greetingDelay().toMillis(), id -> reply(greeting));
-            }
+            reply("220 " + HOSTNAME + " ESMTP smtp-sidecar demo backend");
         }
 
         private void onLine(Buffer raw) {
@@ -173,7 +141,7 @@ public final class DemoBackend {
             StringBuilder sb = new StringBuilder();
             sb.append("250-").append(HOSTNAME).append("\r\n");
             sb.append("250-PIPELINING\r\n250-SIZE 52428800\r\n250-8BITMIME\r\n");
-            if (options.advertiseXclient() && xclientAllowed) {
+            if (xclientAllowed) {
                 sb.append("250-XCLIENT NAME ADDR PROTO HELO REVERSE_NAME PORT LOGIN DESTADDR DESTPORT\r\n");
             }
             sb.append("250 ENHANCEDSTATUSCODES\r\n");
@@ -183,10 +151,6 @@ public final class DemoBackend {
         private void xclient(String args) {
             if (!xclientAllowed) {
                 reply("550 5.7.0 Error: insufficient authorization");
-                return;
-            }
-            if (options.xclientReply() != null) {
-                reply(options.xclientReply());
                 return;
             }
             Map<String, String> attrs = new LinkedHashMap<>();

@@ -3,7 +3,7 @@ package io.smtpsidecar.deploy;
 import io.smtpsidecar.support.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.smtpsidecar.demo.DemoBackend;
+import io.smtpsidecar.support.FakeMta;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -85,8 +85,7 @@ class DockerEntrypointIT {
         Vertx vertx = Vertx.vertx();
         Process process = null;
         try {
-            int backendPort = new DemoBackend(vertx, DemoBackend.Options.defaults(), t -> { })
-                .start("127.0.0.1", 0).await();
+            int backendPort = FakeMta.start(vertx, FakeMta.Fault.NONE).port();
             int smtpPort = Ports.free();
             int adminPort = Ports.free();
             Path config = dir.resolve("sidecar.yaml");

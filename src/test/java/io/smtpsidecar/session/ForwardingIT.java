@@ -2,8 +2,9 @@ package io.smtpsidecar.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.smtpsidecar.demo.DemoBackend;
 import io.smtpsidecar.metrics.Outcome;
+import io.smtpsidecar.support.FakeMta;
+import io.smtpsidecar.support.FakeMta.Fault;
 import io.smtpsidecar.support.ProxyHeaders;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
@@ -12,14 +13,13 @@ import java.io.ByteArrayOutputStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Forwarded sessions on real loopback sockets: header identities reach the backend through XCLIENT. */
 class ForwardingIT {
-    private static final String BACKEND_GREETING = "220 " + DemoBackend.HOSTNAME + " ESMTP smtp-sidecar demo backend";
+    private static final String BACKEND_GREETING = FakeMta.GREETING;
     private static final byte[] V2_TCP4 = ProxyHeaders.v2("192.0.2.1", 50000, "198.51.100.7", 25);
 
     private static JsonObject required(String hosts) {
@@ -28,7 +28,7 @@ class ForwardingIT {
 
     /** A full transaction; returns the backend's reply to the final dot. */
     private static String sendMessage(SmtpClient c) throws Exception {
-        assertThat(c.command("EHLO client.example")).startsWith("250-" + DemoBackend.HOSTNAME);
+        assertThat(c.command("EHLO client.example")).startsWith("250-" + FakeMta.HOSTNAME);
         assertThat(c.command("MAIL FROM:<a@example.test>")).startsWith("250");
         assertThat(c.command("RCPT TO:<b@example.test>")).startsWith("250");
         assertThat(c.command("DATA")).startsWith("354");
@@ -45,7 +45,7 @@ class ForwardingIT {
             assertThat(c.reply()).isEqualTo(BACKEND_GREETING);
             assertThat(sendMessage(c)).startsWith("250 2.0.0 Ok: queued");
 
-            DemoBackend.Transcript t = h.nextBackendSession();
+            FakeMta.Transcript t = h.nextBackendSession();
             assertThat(t.xclient()).containsEntry("ADDR", "192.0.2.1").containsEntry("PORT", "50000")
                 .containsEntry("NAME", "[UNAVAILABLE]").containsEntry("DESTADDR", "198.51.100.7")
                 .containsEntry("DESTPORT", "25");
@@ -104,7 +104,7 @@ class ForwardingIT {
             assertThat(c.reply()).isEqualTo(BACKEND_GREETING);
             assertThat(c.command("PROXY TCP4 203.0.113.9 198.51.100.7 40000 25")).startsWith("502");
             assertThat(c.command("QUIT")).startsWith("221");
-            DemoBackend.Transcript t = h.nextBackendSession();
+            FakeMta.Transcript t = h.nextBackendSession();
             assertThat(t.xclient()).containsEntry("ADDR", "127.0.0.2");
             assertThat(t.commands()).contains("PROXY TCP4 203.0.113.9 198.51.100.7 40000 25");
             assertThat(h.nextSession().format()).startsWith("forwarded H=[127.0.0.2]:" + c.localPort() + " P=direct ");
@@ -151,8 +151,7 @@ class ForwardingIT {
 
     @Test
     void earlyTalkerWithoutHeaderGets554() throws Exception {
-        DemoBackend.Options slow = DemoBackend.Options.defaults().withGreetingDelay(Duration.ofSeconds(2));
-        try (SidecarHarness h = new SidecarHarness(new JsonObject(), slow);
+        try (SidecarHarness h = new SidecarHarness(new JsonObject(), Fault.SLOW_GREETING);
              SmtpClient c = new SmtpClient("127.0.0.2", h.port())) {
             c.send("EHLO impatient.example\r\n");
             assertThat(c.reply()).isEqualTo("554 SMTP synchronization error");
@@ -183,7 +182,7 @@ class ForwardingIT {
     @Test
     void backendWithoutXclientGives421() throws Exception {
         try (SidecarHarness h = new SidecarHarness(new JsonObject(),
-                 DemoBackend.Options.defaults().withAdvertiseXclient(false));
+                 Fault.NO_XCLIENT);
              SmtpClient c = new SmtpClient("127.0.0.2", h.port())) {
             assertThat(c.reply()).isEqualTo("421 4.3.0 sidecar.test Service temporarily unavailable");
             assertThat(c.closedByServer()).isTrue();
@@ -194,7 +193,7 @@ class ForwardingIT {
     @Test
     void backendRefusingXclientGives421() throws Exception {
         try (SidecarHarness h = new SidecarHarness(new JsonObject(),
-                 DemoBackend.Options.defaults().withXclientReply("550 5.7.0 Error: insufficient authorization"));
+                 Fault.XCLIENT_REFUSED);
              SmtpClient c = new SmtpClient("127.0.0.2", h.port())) {
             assertThat(c.reply()).isEqualTo("421 4.3.0 sidecar.test Service temporarily unavailable");
             assertThat(c.closedByServer()).isTrue();
@@ -207,7 +206,7 @@ class ForwardingIT {
     void backendThatNeverGreetsGives421AtTheGreetingTimeout() throws Exception {
         JsonObject cfg = new JsonObject().put("backend", new JsonObject().put("greetingTimeout", "300ms"));
         try (SidecarHarness h = new SidecarHarness(cfg,
-                 DemoBackend.Options.defaults().withGreetingDelay(Duration.ofSeconds(60)));
+                 Fault.BLACK_HOLE);
              SmtpClient c = new SmtpClient("127.0.0.2", h.port())) {
             assertThat(c.reply()).isEqualTo("421 4.3.0 sidecar.test Service temporarily unavailable");
             assertThat(h.nextSession().reason()).startsWith("timeout: ");
@@ -245,7 +244,7 @@ class ForwardingIT {
             c.send(wire);
             assertThat(c.command(".")).startsWith("250 2.0.0 Ok: queued");
             assertThat(c.command("QUIT")).startsWith("221");
-            DemoBackend.Message m = h.nextBackendSession().messages().get(0);
+            FakeMta.Message m = h.nextBackendSession().messages().get(0);
             assertThat(m.size()).isEqualTo(wire.length);
             assertThat(m.sha256()).isEqualTo(expected);
             assertThat(h.nextSession().bytesIn()).isGreaterThan(wire.length);

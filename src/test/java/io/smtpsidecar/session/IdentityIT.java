@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.smtpsidecar.addr.IpAddresses;
-import io.smtpsidecar.demo.DemoBackend;
 import io.smtpsidecar.support.FakeDnsServer;
+import io.smtpsidecar.support.FakeMta;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
 import io.vertx.core.Vertx;
@@ -29,17 +29,17 @@ class IdentityIT {
                 .put("servers", new JsonArray().add("127.0.0.1:" + dns.port())));
             try (SidecarHarness h = new SidecarHarness(cfg)) {
                 try (SmtpClient c = new SmtpClient("127.0.0.5", h.port())) {
-                    assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+                    assertThat(c.reply()).startsWith("220 " + FakeMta.HOSTNAME);
                     assertThat(c.command("QUIT")).startsWith("221");
                 }
                 assertThat(h.nextBackendSession().xclient()).containsEntry("NAME", "client5.e2e.test")
                     .containsEntry("ADDR", "127.0.0.5");
                 assertThat(h.nextSession().format()).startsWith("forwarded H=client5.e2e.test [127.0.0.5]:");
                 try (SmtpClient c = new SmtpClient("127.0.0.6", h.port())) {
-                    assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+                    assertThat(c.reply()).startsWith("220 " + FakeMta.HOSTNAME);
                     assertThat(c.command("QUIT")).startsWith("221");
                 }
-                DemoBackend.Transcript hostile = h.nextBackendSession();
+                FakeMta.Transcript hostile = h.nextBackendSession();
                 assertThat(hostile.xclient()).containsEntry("NAME", "[UNAVAILABLE]");
                 assertThat(String.join("\n", hostile.commands())).doesNotContain("10.9.9.9").doesNotContain("evil");
             }
@@ -65,7 +65,7 @@ class IdentityIT {
             // required (matched through ::ffff:127.0.0.1) and silent: refusal mode, not forwarding
             assertThat(c.reply()).isEqualTo("220 sidecar.test ESMTP");
             SmtpClient other = new SmtpClient("127.0.0.2", h.port());
-            assertThat(other.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+            assertThat(other.reply()).startsWith("220 " + FakeMta.HOSTNAME);
             other.close();
         }
     }
@@ -75,10 +75,10 @@ class IdentityIT {
         JsonObject cfg = new JsonObject().put("backend", new JsonObject().put("handshake", "none"));
         try (SidecarHarness h = new SidecarHarness(cfg);
              SmtpClient c = new SmtpClient("127.0.0.2", h.port())) {
-            assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
-            assertThat(c.command("EHLO x")).startsWith("250-" + DemoBackend.HOSTNAME);
+            assertThat(c.reply()).startsWith("220 " + FakeMta.HOSTNAME);
+            assertThat(c.command("EHLO x")).startsWith("250-" + FakeMta.HOSTNAME);
             assertThat(c.command("QUIT")).startsWith("221");
-            DemoBackend.Transcript t = h.nextBackendSession();
+            FakeMta.Transcript t = h.nextBackendSession();
             assertThat(t.xclient()).isEmpty();
             assertThat(t.commands()).containsExactly("EHLO x", "QUIT");
         }

@@ -4,6 +4,7 @@ import io.smtpsidecar.addr.IpAddresses;
 import io.smtpsidecar.proxy.ProxyHeaderEncoder;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 
 /**
  * PROXY headers for tests and the load tool. Well-formed headers come from the sidecar's own encoder (pinned to
@@ -17,7 +18,8 @@ public final class ProxyHeaders {
     public static final int TCP4 = 0x11;
     public static final int TCP6 = 0x21;
 
-    private static final byte[] V2_SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
+    /** From the encoder: V2Parser writes the signature out once; tests pin it (encoder test, Vectors.SIG). */
+    private static final byte[] V2_SIGNATURE = Arrays.copyOf(v2("192.0.2.1", 1, "192.0.2.2", 2), 12);
 
     private ProxyHeaders() {
     }

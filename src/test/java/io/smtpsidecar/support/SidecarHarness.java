@@ -5,7 +5,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.smtpsidecar.SidecarApp;
 import io.smtpsidecar.config.ConfigReader;
 import io.smtpsidecar.config.SidecarConfig;
-import io.smtpsidecar.demo.DemoBackend;
 import io.smtpsidecar.session.SessionRecord;
 import io.smtpsidecar.transport.TransportChoice;
 import io.vertx.core.Vertx;
@@ -23,7 +22,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A sidecar (the whole {@link SidecarApp}: SMTP and operations ports) and a demo backend on loopback ports chosen by
+ * A sidecar (the whole {@link SidecarApp}: SMTP and operations ports) and a {@link FakeMta} on loopback ports chosen by
  * the kernel, with queues of what each side recorded. Tests wait on these queues (events), never on sleeps.
  */
 public final class SidecarHarness implements AutoCloseable {
@@ -34,28 +33,21 @@ public final class SidecarHarness implements AutoCloseable {
     /** The backend's own Vert.x on NIO: what a test puts under load is the sidecar's transport, not the MTA's. */
     private final Vertx backendVertx = Vertx.builder().withTransport(Transport.NIO).build();
     private final BlockingQueue<SessionRecord> sessions = new LinkedBlockingQueue<>();
-    private final BlockingQueue<DemoBackend.Transcript> backendSessions = new LinkedBlockingQueue<>();
-    private final int backendPort;
+    private final FakeMta backend;
     private final SidecarApp app;
 
     /** @param overrides configuration keys on top of the test defaults (JSON sections as in the YAML file) */
     public SidecarHarness(JsonObject overrides) {
-        this(overrides, DemoBackend.Options.defaults());
+        this(overrides, FakeMta.Fault.NONE);
     }
 
     /** With {@code listen.transport} among the overrides, the whole harness (backend too) runs on it. */
-    public SidecarHarness(JsonObject overrides, DemoBackend.Options backendOptions) {
+    public SidecarHarness(JsonObject overrides, FakeMta.Fault backendFault) {
         // the transport is needed before the backend's port is known: read it with a placeholder port
         vertx = SidecarApp.newVertx(registry, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE,
             TransportChoice.of(config(overrides, 25).listen().transport()));
-        // the readiness probe's sessions (greeting, QUIT) are not what the tests look at
-        DemoBackend backend = new DemoBackend(backendVertx, backendOptions, t -> {
-            if (!(t.xclient().isEmpty() && t.commands().equals(java.util.List.of("QUIT")))) {
-                backendSessions.add(t);
-            }
-        });
-        backendPort = backend.start("127.0.0.1", 0).await();
-        app = SidecarApp.start(vertx, registry, config(overrides, backendPort), sessions::add).await();
+        backend = FakeMta.start(backendVertx, backendFault);
+        app = SidecarApp.start(vertx, registry, config(overrides, backend.port()), sessions::add).await();
     }
 
     /** The test defaults: loopback, kernel-chosen ports, no DNS, a fixed host name. */
@@ -75,7 +67,11 @@ public final class SidecarHarness implements AutoCloseable {
     }
 
     public int backendPort() {
-        return backendPort;
+        return backend.port();
+    }
+
+    public FakeMta backend() {
+        return backend;
     }
 
     public SidecarApp app() {
@@ -103,17 +99,13 @@ public final class SidecarHarness implements AutoCloseable {
     }
 
     /** The next closed backend connection; fails the test when none comes within {@link #WAIT}. */
-    public DemoBackend.Transcript nextBackendSession() throws InterruptedException {
-        DemoBackend.Transcript t = backendSessions.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        if (t == null) {
-            throw new AssertionError("no backend session within " + WAIT);
-        }
-        return t;
+    public FakeMta.Transcript nextBackendSession() throws InterruptedException {
+        return backend.nextTranscript();
     }
 
     /** True if the backend saw no client session so far (closed ones are reported at once; probes aside). */
     public boolean backendUntouched() {
-        return backendSessions.isEmpty();
+        return backend.untouched();
     }
 
     public Vertx vertx() {

@@ -1,8 +1,8 @@
-package io.smtpsidecar.session;
+package io.smtpsidecar.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.smtpsidecar.demo.DemoBackend;
+import io.smtpsidecar.support.FakeMta;
 import io.smtpsidecar.support.ProxyHeaders;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
@@ -104,7 +104,7 @@ class FloodIT {
             long start = System.nanoTime();
             try (SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
                 c.send(ProxyHeaders.v1("192.0.2.1", 40000 + i, "198.51.100.7", 25));
-                assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+                assertThat(c.reply()).startsWith("220 " + FakeMta.HOSTNAME);
                 ms[i] = (System.nanoTime() - start) / 1e6;
                 c.command("QUIT");
             }

@@ -1,8 +1,8 @@
-package io.smtpsidecar.session;
+package io.smtpsidecar.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.smtpsidecar.demo.DemoBackend;
+import io.smtpsidecar.support.FakeMta;
 import io.smtpsidecar.support.Scrape;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
@@ -50,7 +50,7 @@ class LimitsBurstIT {
             assertThat(firstLines).containsEntry("220", PER_CLIENT).containsEntry("421", BURST - PER_CLIENT);
 
             try (SmtpClient other = new SmtpClient("127.0.0.6", h.port())) {
-                assertThat(other.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+                assertThat(other.reply()).startsWith("220 " + FakeMta.HOSTNAME);
             }
             assertThat(Scrape.value(h.get("/metrics").body(), "smtp_sidecar_connections_total{outcome=\"limited\"}"))
                 .isEqualTo(BURST - PER_CLIENT);

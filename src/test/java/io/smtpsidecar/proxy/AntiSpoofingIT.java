@@ -1,9 +1,10 @@
-package io.smtpsidecar.session;
+package io.smtpsidecar.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.smtpsidecar.demo.DemoBackend;
 import io.smtpsidecar.metrics.Outcome;
+import io.smtpsidecar.session.SessionRecord;
+import io.smtpsidecar.support.FakeMta;
 import io.smtpsidecar.support.ProxyHeaders;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
@@ -82,7 +83,7 @@ class AntiSpoofingIT {
         try (SidecarHarness h = new SidecarHarness(proxy(off));
              SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
             c.send(ProxyHeaders.v1("127.0.0.1", 50000, "198.51.100.7", 25));
-            assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+            assertThat(c.reply()).startsWith("220 " + FakeMta.HOSTNAME);
             assertThat(c.command("QUIT")).startsWith("221");
             assertThat(h.nextBackendSession().xclient()).containsEntry("ADDR", "127.0.0.1");
         }
@@ -93,11 +94,11 @@ class AntiSpoofingIT {
         try (SidecarHarness h = new SidecarHarness(proxy(new JsonObject()));
              SmtpClient c = new SmtpClient("127.0.0.1", h.port())) {
             c.send(ProxyHeaders.v1("192.0.2.1", 50000, "198.51.100.7", 25));
-            assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+            assertThat(c.reply()).startsWith("220 " + FakeMta.HOSTNAME);
             assertThat(c.command("PROXY TCP4 203.0.113.9 198.51.100.7 40000 25")).startsWith("502");
             assertThat(c.command("XCLIENT ADDR=203.0.113.9 NAME=spoofed.example")).startsWith("550");
             assertThat(c.command("QUIT")).startsWith("221");
-            DemoBackend.Transcript t = h.nextBackendSession();
+            FakeMta.Transcript t = h.nextBackendSession();
             assertThat(t.clientAddress()).isEqualTo("192.0.2.1");
             assertThat(t.xclient()).containsEntry("NAME", "[UNAVAILABLE]");
         }

@@ -1,4 +1,4 @@
-package io.smtpsidecar.session;
+package io.smtpsidecar.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,15 +1,15 @@
-package io.smtpsidecar.session;
+package io.smtpsidecar.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.smtpsidecar.demo.DemoBackend;
 import io.smtpsidecar.metrics.Outcome;
+import io.smtpsidecar.session.SessionRecord;
+import io.smtpsidecar.support.FakeMta;
 import io.smtpsidecar.support.LogCapture;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
 import io.vertx.core.Context;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -21,7 +21,7 @@ class ConnectionResetIT {
         try (LogCapture vertxLog = new LogCapture("io.vertx");
              SidecarHarness h = new SidecarHarness(new JsonObject())) {
             SmtpClient c = new SmtpClient("127.0.0.2", h.port());
-            assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+            assertThat(c.reply()).startsWith("220 " + FakeMta.HOSTNAME);
             assertThat(c.command("EHLO reset.example")).startsWith("250");
             c.reset();
             SessionRecord r = h.nextSession();
@@ -39,8 +39,7 @@ class ConnectionResetIT {
      */
     @Test
     void replyToAResetClientIsNotCounted() throws Exception {
-        try (SidecarHarness h = new SidecarHarness(new JsonObject(),
-                 DemoBackend.Options.defaults().withGreetingDelay(Duration.ofSeconds(2)))) {
+        try (SidecarHarness h = new SidecarHarness(new JsonObject(), FakeMta.Fault.SLOW_GREETING)) {
             resetWhileTheSidecarWaits(h, "127.0.0.2", "EHLO early.example\r\n");
             SessionRecord r = h.nextSession();
             assertThat(r.outcome()).as(r.format()).isEqualTo(Outcome.SYNC_ERROR);
@@ -65,8 +64,7 @@ class ConnectionResetIT {
     @Test
     void resetDuringTheBackendHandshakeIsOnTheSessionLine() throws Exception {
         try (LogCapture vertxLog = new LogCapture("io.vertx");
-             SidecarHarness h = new SidecarHarness(new JsonObject(),
-                 DemoBackend.Options.defaults().withGreetingDelay(Duration.ofSeconds(2)))) {
+             SidecarHarness h = new SidecarHarness(new JsonObject(), FakeMta.Fault.SLOW_GREETING)) {
             SmtpClient c = new SmtpClient("127.0.0.2", h.port());
             c.reset();
             SessionRecord r = h.nextSession();

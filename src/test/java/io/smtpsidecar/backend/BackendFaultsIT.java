@@ -1,11 +1,11 @@
-package io.smtpsidecar.session;
+package io.smtpsidecar.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.smtpsidecar.demo.DemoBackend;
 import io.smtpsidecar.metrics.Outcome;
-import io.smtpsidecar.support.ScriptedBackend;
-import io.smtpsidecar.support.ScriptedBackend.Fault;
+import io.smtpsidecar.session.SessionRecord;
+import io.smtpsidecar.support.FakeMta;
+import io.smtpsidecar.support.FakeMta.Fault;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
 import io.vertx.core.Vertx;
@@ -28,34 +28,27 @@ class BackendFaultsIT {
     }
 
     @ParameterizedTest
-    @EnumSource(Fault.class)
+    @EnumSource(value = Fault.class,
+        names = {"BLACK_HOLE", "HUGE_REPLY_LINE", "GREETING_REFUSED", "DIE_IN_DATA", "XCLIENT_TEMPFAIL"})
     void clientGetsACleanEndAndNothingLeaks(Fault fault) throws Exception {
-        Vertx backendVertx = Vertx.vertx();
-        try {
-            int port = ScriptedBackend.start(backendVertx, fault);
-            JsonObject cfg = new JsonObject().put("backend", new JsonObject().put("port", port)
-                .put("greetingTimeout", "500ms"));
-            try (SidecarHarness h = new SidecarHarness(cfg)) {
-                round(h, fault); // warm-up: lazily created pools and classes are not leaks
-                int before = openFds();
-                for (int i = 0; i < ROUNDS; i++) {
-                    round(h, fault);
-                }
-                awaitNoActiveSessions(h);
-                assertThat(openFds()).as("file descriptors after %d rounds", ROUNDS).isLessThanOrEqualTo(before + 5);
+        JsonObject cfg = new JsonObject().put("backend", new JsonObject().put("greetingTimeout", "500ms"));
+        try (SidecarHarness h = new SidecarHarness(cfg, fault)) {
+            round(h, fault); // warm-up: lazily created pools and classes are not leaks
+            int before = openFds();
+            for (int i = 0; i < ROUNDS; i++) {
+                round(h, fault);
             }
-        } finally {
-            backendVertx.close().await();
+            awaitNoActiveSessions(h);
+            assertThat(openFds()).as("file descriptors after %d rounds", ROUNDS).isLessThanOrEqualTo(before + 5);
         }
     }
 
     @Test
     void slowGreetingIsWaitedFor() throws Exception {
         JsonObject cfg = new JsonObject().put("backend", new JsonObject().put("greetingTimeout", "5s"));
-        try (SidecarHarness h = new SidecarHarness(cfg,
-                 DemoBackend.Options.defaults().withGreetingDelay(java.time.Duration.ofSeconds(1)));
+        try (SidecarHarness h = new SidecarHarness(cfg, Fault.SLOW_GREETING);
              SmtpClient c = new SmtpClient("127.0.0.2", h.port())) {
-            assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+            assertThat(c.reply()).startsWith("220 " + FakeMta.HOSTNAME);
             assertThat(c.command("QUIT")).startsWith("221");
             assertThat(h.nextSession().outcome()).isEqualTo(Outcome.FORWARDED);
         }
@@ -65,22 +58,20 @@ class BackendFaultsIT {
     void backendRestartNeedsNoSidecarRestart() throws Exception {
         Vertx backendVertx = Vertx.vertx();
         try {
-            DemoBackend first = new DemoBackend(backendVertx,
-                DemoBackend.Options.defaults(), t -> { });
-            int port = first.start("127.0.0.1", 0).await();
+            FakeMta first = FakeMta.start(backendVertx, Fault.NONE);
+            int port = first.port();
             JsonObject cfg = new JsonObject().put("backend", new JsonObject().put("port", port));
             try (SidecarHarness h = new SidecarHarness(cfg)) {
                 try (SmtpClient c = new SmtpClient("127.0.0.2", h.port())) {
-                    assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+                    assertThat(c.reply()).startsWith("220 " + FakeMta.HOSTNAME);
                 }
-                first.stop().await();
+                first.close();
                 try (SmtpClient c = new SmtpClient("127.0.0.2", h.port())) {
                     assertThat(c.reply()).startsWith("421 4.3.0");
                 }
-                new DemoBackend(backendVertx, DemoBackend.Options.defaults(),
-                    t -> { }).start("127.0.0.1", port).await();
+                FakeMta.start(backendVertx, Fault.NONE, port);
                 try (SmtpClient c = new SmtpClient("127.0.0.2", h.port())) {
-                    assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+                    assertThat(c.reply()).startsWith("220 " + FakeMta.HOSTNAME);
                     assertThat(c.command("QUIT")).startsWith("221");
                 }
             }
@@ -92,7 +83,7 @@ class BackendFaultsIT {
     private static void round(SidecarHarness h, Fault fault) throws Exception {
         try (SmtpClient c = new SmtpClient("127.0.0.2", h.port())) {
             if (fault == Fault.DIE_IN_DATA) {
-                assertThat(c.reply()).isEqualTo("220 backend.test ESMTP");
+                assertThat(c.reply()).isEqualTo(FakeMta.GREETING);
                 c.command("EHLO x");
                 c.command("MAIL FROM:<a@example.test>");
                 c.command("RCPT TO:<b@example.test>");

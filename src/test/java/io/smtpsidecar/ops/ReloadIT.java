@@ -1,4 +1,4 @@
-package io.smtpsidecar.session;
+package io.smtpsidecar.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,7 +8,7 @@ import io.smtpsidecar.SidecarApp;
 import io.smtpsidecar.addr.IpAddresses;
 import io.smtpsidecar.config.ConfigLoader;
 import io.smtpsidecar.config.SidecarConfig;
-import io.smtpsidecar.demo.DemoBackend;
+import io.smtpsidecar.support.FakeMta;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
 import io.vertx.core.Vertx;
@@ -41,8 +41,7 @@ class ReloadIT {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Vertx vertx = SidecarApp.newVertx(registry);
         try {
-            int backendPort = new DemoBackend(vertx, DemoBackend.Options.defaults(), t -> { })
-                .start("127.0.0.1", 0).await();
+            int backendPort = FakeMta.start(vertx, FakeMta.Fault.NONE).port();
             Path file = dir.resolve("sidecar.yaml");
             write(file, yaml(backendPort, "192.0.2.99", "200ms", 0));
             SidecarConfig initial = new ConfigLoader(vertx, file, "h").load().await();
@@ -51,7 +50,7 @@ class ReloadIT {
 
             // 127.0.0.1 is not required yet: forwarded; this session stays open across the reload
             SmtpClient early = new SmtpClient("127.0.0.1", app.smtpPort());
-            assertThat(early.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+            assertThat(early.reply()).startsWith("220 " + FakeMta.HOSTNAME);
 
             write(file, yaml(backendPort, "127.0.0.1", "200ms", 0));
             await(() -> app.config().proxy().requiredHosts().matches(IpAddresses.parse("127.0.0.1")));

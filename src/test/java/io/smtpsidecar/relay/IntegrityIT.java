@@ -1,8 +1,8 @@
-package io.smtpsidecar.session;
+package io.smtpsidecar.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.smtpsidecar.demo.DemoBackend;
+import io.smtpsidecar.support.FakeMta;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
 import io.vertx.core.json.JsonObject;
@@ -26,7 +26,7 @@ class IntegrityIT {
         Random random = new Random(Long.getLong("integrity.seed", 7L));
         try (SidecarHarness h = new SidecarHarness(new JsonObject());
              SmtpClient c = new SmtpClient("127.0.0.2", h.port())) {
-            assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+            assertThat(c.reply()).startsWith("220 " + FakeMta.HOSTNAME);
             c.command("EHLO integrity.example");
             String[] expected = new String[MESSAGES];
             for (int i = 0; i < MESSAGES; i++) {
@@ -39,7 +39,7 @@ class IntegrityIT {
                 assertThat(c.command(".")).startsWith("250 2.0.0 Ok: queued");
             }
             assertThat(c.command("QUIT")).startsWith("221");
-            DemoBackend.Transcript t = h.nextBackendSession();
+            FakeMta.Transcript t = h.nextBackendSession();
             assertThat(t.messages()).hasSize(MESSAGES);
             for (int i = 0; i < MESSAGES; i++) {
                 assertThat(t.messages().get(i).sha256()).as("message %d", i).isEqualTo(expected[i]);

@@ -1,8 +1,9 @@
-package io.smtpsidecar.session;
+package io.smtpsidecar.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.smtpsidecar.metrics.Outcome;
+import io.smtpsidecar.session.SessionRecord;
 import io.smtpsidecar.support.ProxyHeaders;
 import io.smtpsidecar.support.Scrape;
 import io.smtpsidecar.support.SidecarHarness;

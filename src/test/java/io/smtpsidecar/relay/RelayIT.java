@@ -1,10 +1,11 @@
-package io.smtpsidecar.session;
+package io.smtpsidecar.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.smtpsidecar.demo.DemoBackend;
 import io.smtpsidecar.metrics.Outcome;
+import io.smtpsidecar.session.SessionRecord;
+import io.smtpsidecar.support.FakeMta;
 import io.smtpsidecar.support.RawBackend;
 import io.smtpsidecar.support.SidecarHarness;
 import io.vertx.core.json.JsonObject;
@@ -41,7 +42,7 @@ class RelayIT {
         try (SidecarHarness h = new SidecarHarness(on(transport));
              Socket s = connect(h.port(), 0)) {
             InputStream in = s.getInputStream();
-            assertThat(line(in)).startsWith("220 " + DemoBackend.HOSTNAME);
+            assertThat(line(in)).startsWith("220 " + FakeMta.HOSTNAME);
             s.getOutputStream().write("EHLO client.example\r\n".getBytes(StandardCharsets.US_ASCII));
             String ehlo;
             do {

@@ -1,8 +1,8 @@
-package io.smtpsidecar.session;
+package io.smtpsidecar.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.smtpsidecar.demo.DemoBackend;
+import io.smtpsidecar.support.FakeMta;
 import io.smtpsidecar.support.Ports;
 import io.smtpsidecar.support.SidecarHarness;
 import io.smtpsidecar.support.SmtpClient;
@@ -15,10 +15,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,11 +33,10 @@ class DrainProcessIT {
     @Test
     void everyMessageStartedBeforeTheSignalIsAccepted() throws Exception {
         Vertx vertx = Vertx.vertx();
-        BlockingQueue<DemoBackend.Transcript> backendSessions = new LinkedBlockingQueue<>();
         Process process = null;
         try {
-            int backendPort = new DemoBackend(vertx, DemoBackend.Options.defaults(), backendSessions::add)
-                .start("127.0.0.1", 0).await();
+            FakeMta backend = FakeMta.start(vertx, FakeMta.Fault.NONE);
+            int backendPort = backend.port();
             int smtpPort = Ports.free();
             int adminPort = Ports.free();
             Path config = dir.resolve("sidecar.yaml");
@@ -63,7 +61,7 @@ class DrainProcessIT {
             List<SmtpClient> clients = new ArrayList<>();
             for (int i = 0; i < SESSIONS; i++) {
                 SmtpClient c = new SmtpClient("127.0.0.2", smtpPort);
-                assertThat(c.reply()).startsWith("220 " + DemoBackend.HOSTNAME);
+                assertThat(c.reply()).startsWith("220 " + FakeMta.HOSTNAME);
                 c.command("EHLO drain.example");
                 c.command("MAIL FROM:<a@example.test>");
                 c.command("RCPT TO:<b@example.test>");
@@ -88,14 +86,18 @@ class DrainProcessIT {
             // the backend also sees the sidecar's readiness probe (greeting, QUIT): count messages, not sessions
             java.util.Set<String> digests = new java.util.HashSet<>();
             int messages = 0;
-            DemoBackend.Transcript t;
-            while (messages < SESSIONS && (t = backendSessions.poll(30, TimeUnit.SECONDS)) != null) {
+            FakeMta.Transcript t;
+            while (messages < SESSIONS && (t = backend.pollTranscript(Duration.ofSeconds(30))) != null) {
                 messages += t.messages().size();
                 t.messages().forEach(m -> digests.add(m.sha256()));
             }
             assertThat(messages).isEqualTo(SESSIONS);
             assertThat(digests).as("every message is distinct and accepted once").hasSize(SESSIONS);
-            assertThat(backendSessions.stream().mapToInt(x -> x.messages().size()).sum()).isZero();
+            int more = 0;
+            while ((t = backend.pollTranscript(Duration.ZERO)) != null) {
+                more += t.messages().size();
+            }
+            assertThat(more).isZero();
 
             // the listener probes from 127.0.0.3 may be accepted (and forwarded) before the listener closes
             long forwarded = Files.readAllLines(out).stream()
