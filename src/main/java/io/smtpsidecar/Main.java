@@ -115,13 +115,14 @@ public final class Main {
             running.backend().host(), running.backend().port(), running.backend().handshake().label(),
             running.proxy().requiredHosts().isEmpty() ? "no host" : running.proxy().requiredHosts(),
             running.metrics().host(), app.adminPort(), transport.describe(), running.listen().eventLoops());
+        ConfigLoader watcher = null;
         if (configFile != null) {
-            Path watched = configFile;
             SidecarConfig demoOverrides = demo ? running : null;
-            new ConfigLoader(vertx, watched, hostname, running.watch().scanPeriod()).watch(next -> app.reload(
-                demoOverrides == null ? next : next.withBackend(demoOverrides.backend())), app::reloadRejected);
+            watcher = new ConfigLoader(vertx, configFile, hostname, running.watch().scanPeriod());
+            watcher.watch(next -> app.reload(demoOverrides == null ? next : next.withBackend(demoOverrides.backend())),
+                app::reloadRejected);
         }
-        installDrain(vertx, app);
+        installDrain(vertx, app, watcher);
         if (demo) {
             runDemo(vertx, app.smtpPort(), demoIdentified);
             LOG.info("demo: the sidecar keeps running (Ctrl-C to stop). Try: swaks --server 127.0.0.1:{} "
@@ -170,9 +171,13 @@ public final class Main {
     }
 
     /** SIGTERM or SIGINT: drain, then exit 0 (the JVM's own handling would exit 143 without draining). */
-    private static void installDrain(Vertx vertx, SidecarApp app) {
+    private static void installDrain(Vertx vertx, SidecarApp app, ConfigLoader watcher) {
         Runnable drain = () -> {
             try {
+                if (watcher != null) {
+                    // no scan may run on Vert.x's blocking pool once Vert.x closes it
+                    watcher.close();
+                }
                 app.drain().toCompletionStage().toCompletableFuture().join();
                 vertx.close().toCompletionStage().toCompletableFuture().join();
                 LOG.info("drained; exiting");
