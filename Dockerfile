@@ -11,20 +11,32 @@ COPY src ./src
 # The cache mount keeps ~/.m2 between builds without putting it in a layer.
 RUN --mount=type=cache,target=/root/.m2 mvn -B -ntp -DskipTests package
 
-FROM eclipse-temurin:17-jre
+FROM eclipse-temurin:25-jre
 COPY --from=build /src/target/smtp-sidecar.jar /app/smtp-sidecar.jar
+# glibc: two malloc arenas (see the flags below); set before the training run, which runs as the image does
+ENV MALLOC_ARENA_MAX=2
+# The AOT cache (JDK 25): classes of the JDK and the jar loaded and linked ahead of time, and method profiles
+# for the JIT, from a training run with the ENTRYPOINT's own flags (the cache only loads with the same JDK, jar
+# and -XX:+UseCompactObjectHeaders). scripts/aot-train.sh is the training the benchmarks use too: the demo
+# session, 300 SMTP sessions with PROXY v1 and v2 headers, scrapes, the refusal mode and the drain.
+# A jar changed after training is not detected by JDK 25.0.3 (the cache's classes were still used): the cache
+# is trained here, in the stage that ships the jar, never copied from elsewhere.
+RUN --mount=type=bind,source=scripts/aot-train.sh,target=/tmp/aot-train.sh ["bash", "/tmp/aot-train.sh", "/app/smtp-sidecar.aot", "java", "-XX:MaxRAMPercentage=60", "-XX:+UseSerialGC", "-Xms24m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:TrimNativeHeapInterval=5000", "-XX:+UseCompactObjectHeaders", "-XX:-TieredCompilation", "-XX:CICompilerCount=1", "--finalization=disabled", "-XX:+ExitOnOutOfMemoryError", "-Djava.io.tmpdir=/tmp", "-Dvertx.disableFileCPResolving=true", "-jar", "/app/smtp-sidecar.jar"]
 USER 65532:65532
 # listen.port and metrics.port defaults; the Kubernetes Service maps port 25 to 2525
 EXPOSE 2525 9100
 # -XX:MaxRAMPercentage caps the heap from the container's memory limit, not the node's, and leaves 40 % for
 # Netty's direct buffers, metaspace and thread stacks (over the limit the kernel kills the container, no
 # OutOfMemoryError, no log line);
-# the serial collector with a small initial heap that gives memory back (Min/MaxHeapFreeRatio), the periodic
-# trim of glibc's heap and two malloc arenas keep an idle sidecar at about 100 MB RSS and 24 threads where the
-# JVM's defaults (G1) kept 289 MB and 29, for 7 % more CPU per session, inside the A/B noise (docs/BENCHMARKS.md);
+# the serial collector with a small initial heap that gives memory back (Min/MaxHeapFreeRatio; without them
+# 191 MB at rest), the periodic trim of glibc's heap (20 MB less at rest for its thread) and two malloc arenas;
+# on JDK 25, compact object headers, C2 alone with one compiler thread (no C1 and its code: 13 MB and a thread
+# less at rest, about 3 s more CPU once while it warms up), the AOT cache (ready in 0.6-0.8 s instead of 1.4-2.2)
+# and no finalization (no Finalizer thread; only Netty classes in the jar finalize, see docs/BENCHMARKS.md) keep
+# an idle sidecar at about 93 MB RSS and 20 threads, where JDK 17 with the serial-GC, trim and arena settings
+# alone kept 98 MB and 24 (docs/BENCHMARKS.md, "Lean core", change 5);
 # ExitOnOutOfMemoryError lets the kubelet restart a broken JVM instead of keeping it half alive;
 # disableFileCPResolving stops Vert.x from unpacking classpath files into a cache directory.
-ENV MALLOC_ARENA_MAX=2
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=60", "-XX:+UseSerialGC", "-Xms24m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:TrimNativeHeapInterval=5000", "-XX:+ExitOnOutOfMemoryError", "-Djava.io.tmpdir=/tmp", "-Dvertx.disableFileCPResolving=true", "-jar", "/app/smtp-sidecar.jar"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=60", "-XX:+UseSerialGC", "-Xms24m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:TrimNativeHeapInterval=5000", "-XX:+UseCompactObjectHeaders", "-XX:-TieredCompilation", "-XX:CICompilerCount=1", "--finalization=disabled", "-XX:AOTCache=/app/smtp-sidecar.aot", "-XX:+ExitOnOutOfMemoryError", "-Djava.io.tmpdir=/tmp", "-Dvertx.disableFileCPResolving=true", "-jar", "/app/smtp-sidecar.jar"]
 # The configuration is mounted here (a ConfigMap mounted as a directory, so that hot reload sees updates).
 CMD ["--config", "/etc/smtp-sidecar/sidecar.yaml"]

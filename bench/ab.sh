@@ -9,6 +9,10 @@
 #   AB_ENV_<NAME>="SIDECAR_BACKEND_WARMCONNECTIONS=2 ..."   configuration overrides (SIDECAR_* variables)
 #   AB_OPTS_<NAME>="-XX:..."                                JVM options
 #   AB_JAVA_<NAME>=PATH                                     the java command (default: java on the PATH)
+#   AB_IMAGE_<NAME>=DOCKERFILE                              the image's java, flags and ENV (bench/lib/image-jvm.sh;
+#                                                           AB_OPTS_ and AB_ENV_ add to them)
+# A variant whose options name an AOT cache (-XX:AOTCache=...) gets one trained for its jar, java and options by
+# scripts/aot-train.sh, as the image build does.
 # Also: AB_ROUNDS (5), AB_SESSIONS (4000), AB_CONCURRENCY (20), AB_SIZE (1024), AB_WARMUP (12000).
 # Prints one line per run and the medians, then each variant's RSS and thread count at rest (10 s after the load);
 # the raw lines stay in $AB_OUT (default a temporary file).
@@ -16,7 +20,7 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$BENCH_DIR/.." && pwd)
 cd "$REPO_ROOT"
-[ $# -ge 1 ] || { sed -n '2,12p' "${BASH_SOURCE[0]}"; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 2; }
 for v in $(compgen -e | grep '^SIDECAR_' || true); do unset "$v"; done
 command -v gcc >/dev/null && command -v python3 >/dev/null || { echo "ab: needs gcc and python3" >&2; exit 2; }
 [ -f target/test-classes/io/smtpsidecar/bench/LoadTool.class ] || mvn -q -B -ntp -DskipTests package
@@ -25,6 +29,8 @@ command -v gcc >/dev/null && command -v python3 >/dev/null || { echo "ab: needs 
 CP="target/test-classes:target/classes:$(cat target/bench-cp.txt)"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
+# shellcheck source=lib/image-jvm.sh
+. "$BENCH_DIR/lib/image-jvm.sh"
 SCRATCH=$(mktemp -d /tmp/smtp-sidecar-ab.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$SCRATCH"; }
@@ -59,9 +65,21 @@ for arg in "$@"; do
   port=$(free_port); metrics=$(free_port)
   sed -e "s/@LISTEN@/$port/; s/@METRICS@/$metrics/; s/@SINK@/$SINK/; s/@WARM@/0/" "$BENCH_DIR/sidecar.yaml.tmpl" \
     > "$SCRATCH/$name.yaml"
-  envv="AB_ENV_$name"; optv="AB_OPTS_$name"; javav="AB_JAVA_$name"
+  envv="AB_ENV_$name"; optv="AB_OPTS_$name"; javav="AB_JAVA_$name"; imagev="AB_IMAGE_$name"
+  java=${!javav:-java}; opts=${!optv:-}; envs=${!envv:-}
+  if [ -n "${!imagev:-}" ]; then
+    image_jvm "${!imagev}" || exit 2
+    java=${!javav:-$IMAGE_JAVA}; opts="$IMAGE_JVM_OPTS $opts"; envs="$IMAGE_ENV $envs"
+  fi
+  if [[ " $opts " == *" -XX:AOTCache="* ]]; then
+    mkdir -p "$SCRATCH/$name"
+    IMAGE_JVM_OPTS=$opts; IMAGE_JAVA=$java; IMAGE_ENV=$envs
+    image_aot "$SCRATCH/$name" "$jar" || exit 2
+    opts=$IMAGE_JVM_OPTS
+  fi
+  echo "ab: $name: env $envs $java $opts -jar $jar" >&2
   # shellcheck disable=SC2086
-  env ${!envv:-} "${!javav:-java}" ${!optv:-} -jar "$jar" --config "$SCRATCH/$name.yaml" > "$SCRATCH/$name.log" 2>&1 &
+  env $envs "$java" $opts -jar "$jar" --config "$SCRATCH/$name.yaml" > "$SCRATCH/$name.log" 2>&1 &
   PIDS+=($!)
   wait_port "$port"
   printf 'path.%s.name=%s\npath.%s.port=%s\npath.%s.procs=%s\nproc.%s=%s\n' \
@@ -90,4 +108,6 @@ sleep 10
 for name in "${NAMES[@]}"; do
   awk -v n="$name" '/^VmRSS:/{r=$2} /^Threads:/{t=$2} END{printf "%-12s at rest: RSS %.1f MB, %d threads\n", n, r/1024, t}' \
     "/proc/${VPID[$name]}/status"
+  printf '%-12s threads: %s\n' "$name" "$(cat "/proc/${VPID[$name]}"/task/*/comm | sort | uniq -c |
+    awk '{c=$1; $1=""; sub(/^ /,""); printf "%s%s", sep, (c>1 ? c"x " : "") $0; sep=", "}')"
 done

@@ -16,8 +16,11 @@
 # Writes bench/results/latest.json, latest.md (tables) and latest-raw.jsonl (every run). Needs root (apt-get,
 # smtp-sink). Environment:
 #   BENCH_KEEP=1                 keep the scratch folder (configs, logs)
-#   BENCH_SIDECAR_JVM_OPTS="..." the sidecar's JVM options (default: the image's, from the Dockerfile, with its ENV;
-#                                set to "" for java -jar with no flags)
+#   BENCH_SIDECAR_JVM_OPTS="..." the sidecar's JVM options (default: the image's, from the Dockerfile, with its ENV,
+#                                on a local JDK of the image's major version, with an AOT cache trained for the run
+#                                by scripts/aot-train.sh as the image build does; set to "" for java -jar on the
+#                                java on the PATH with no flags)
+#   BENCH_SIDECAR_JAVA=PATH      the sidecar's java with BENCH_SIDECAR_JVM_OPTS (default: java on the PATH)
 #   BENCH_SIDECAR_WARM=N         the sidecar's backend.warmConnections (default 0, as it ships: every session connects)
 #   BENCH_SIDECAR_JAR=PATH       run this sidecar jar instead of target/smtp-sidecar.jar (before/after of a change)
 #   BENCH_WORKLOADS=small,bulk,sweep,idle   a subset
@@ -34,7 +37,7 @@ QUICK=0
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bench: unknown argument $a" >&2; exit 2 ;;
   esac
 done
@@ -100,10 +103,13 @@ IDLE_N=$(( IDLE_WANT < IDLE_FIT ? IDLE_WANT : IDLE_FIT ))
 HAPROXY_MAXCONN=$(( IDLE_N + 50 ))
 # shellcheck source=lib/image-jvm.sh
 . "$BENCH_DIR/lib/image-jvm.sh"
-image_jvm "$REPO_ROOT/Dockerfile"
-SIDECAR_JVM_OPTS=${BENCH_SIDECAR_JVM_OPTS-$IMAGE_JVM_OPTS}
-# the image's environment goes with its flags only
-if [ -n "${BENCH_SIDECAR_JVM_OPTS+set}" ]; then SIDECAR_ENV=""; else SIDECAR_ENV=$IMAGE_ENV; fi
+# the image's java, environment and AOT cache go with its flags only
+if [ -n "${BENCH_SIDECAR_JVM_OPTS+set}" ]; then
+  SIDECAR_JAVA=${BENCH_SIDECAR_JAVA:-java}; SIDECAR_JVM_OPTS=$BENCH_SIDECAR_JVM_OPTS; SIDECAR_ENV=""; IMAGE=0
+else
+  image_jvm "$REPO_ROOT/Dockerfile" || die "no JDK for the image's flags (see above)"
+  SIDECAR_JAVA=$IMAGE_JAVA; SIDECAR_JVM_OPTS=$IMAGE_JVM_OPTS; SIDECAR_ENV=$IMAGE_ENV; IMAGE=1
+fi
 SIDECAR_WARM=${BENCH_SIDECAR_WARM:-0}   # backend.warmConnections, shared by the event loops
 
 # ------------------------------------------------------------------ 3. scratch, ports, processes
@@ -119,6 +125,11 @@ cleanup() {
   if [ "${BENCH_KEEP:-0}" = 1 ] || [ $rc != 0 ]; then say "scratch kept: $SCRATCH"; else rm -rf "$SCRATCH"; fi
 }
 trap cleanup EXIT
+if [ $IMAGE = 1 ]; then
+  say "training the AOT cache for the image's flags (scripts/aot-train.sh)"
+  image_aot "$SCRATCH" "$JAR" || die "AOT training failed"
+  SIDECAR_JVM_OPTS=$IMAGE_JVM_OPTS
+fi
 
 used_ports=" "
 free_port() {
@@ -249,7 +260,7 @@ start_sidecar() {
   sed -e "s/@LISTEN@/$SIDECAR/; s/@METRICS@/$METRICS/; s/@SINK@/$SINK/; s/@WARM@/$SIDECAR_WARM/" \
     "$BENCH_DIR/sidecar.yaml.tmpl" > "$SCRATCH/sidecar.yaml"
   # shellcheck disable=SC2086
-  env $SIDECAR_ENV java $SIDECAR_JVM_OPTS -jar "$JAR" --config "$SCRATCH/sidecar.yaml" >> "$SCRATCH/sidecar.log" 2>&1 &
+  env $SIDECAR_ENV "$SIDECAR_JAVA" $SIDECAR_JVM_OPTS -jar "$JAR" --config "$SCRATCH/sidecar.yaml" >> "$SCRATCH/sidecar.log" 2>&1 &
   PID[sidecar]=$!
   wait_port "$SIDECAR" smtp-sidecar
 }
@@ -275,7 +286,7 @@ ver() { "$@" 2>&1 | head -n 1; }
 printf '{"phase":"meta","started":"%s","mode":"%s","rounds":%d,"machine":"%s","java":"%s","haproxy":"%s","nginx":"%s","postfix":"%s","sidecar_jvm_opts":"%s","sidecar_warm_connections":%d,"event_loops":%d,"nginx_workers":%d,"haproxy_threads":%d,"fd_limit":%d}\n' \
   "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$([ $QUICK = 1 ] && echo quick || echo full)" "$ROUNDS" \
   "$CORES cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB, kernel $(uname -r)" \
-  "$(ver java -version | tr -d '"')" "$(ver haproxy -v)" "$(ver nginx -v)" "$(postconf -d -h mail_version 2>/dev/null)" \
+  "$(ver "$SIDECAR_JAVA" -version | tr -d '"')" "$(ver haproxy -v)" "$(ver nginx -v)" "$(postconf -d -h mail_version 2>/dev/null)" \
   "${SIDECAR_ENV}${SIDECAR_JVM_OPTS}" "$SIDECAR_WARM" "$EVENT_LOOPS" "$WORKERS" "$WORKERS" "$FD_LIMIT" >> "$RAW"
 
 # ------------------------------------------------------------------ 4. load workloads (one JVM, interleaved)

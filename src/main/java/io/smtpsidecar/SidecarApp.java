@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SidecarApp {
     private static final Logger LOG = LoggerFactory.getLogger("smtp-sidecar");
-    private static final int BLOCKING_THREADS = 2;
+    private static final int BLOCKING_THREADS = 1;
 
     private final Vertx vertx;
     private final AtomicReference<SidecarConfig> config;
@@ -80,8 +80,9 @@ public final class SidecarApp {
         new FileDescriptorMetrics().bindTo(registry);
         return Vertx.builder()
             .with(new VertxOptions().setEventLoopPoolSize(eventLoops)
-                // the only blocking work is a metrics scrape and the configuration file's scan; Vert.x's pools
-                // of 20 start a new thread per task until they hold 20 threads each
+                // the only blocking work is a metrics scrape and the configuration file's parse (worker pool)
+                // and its read (internal pool), a few milliseconds each and ordered per context anyway;
+                // Vert.x's pools of 20 start a new thread per task until they hold 20 threads each
                 .setWorkerPoolSize(BLOCKING_THREADS).setInternalBlockingPoolSize(BLOCKING_THREADS))
             .withTransport(transport.transport())
             .build();

@@ -15,8 +15,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,36 +28,71 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The image's command line (ENTRYPOINT + CMD, JVM flags included) run on this machine against the jar that
  * {@code mvn package} built, which is why this is an integration test: failsafe runs it after the package phase.
- * Only the paths change: the JDK running the tests stands in for the image's java, the built jar for
- * /app/smtp-sidecar.jar, and a temporary file for the mounted configuration.
+ * Only the paths change: an installed JDK of the runtime image's major version stands in for the image's java, the
+ * built jar for /app/smtp-sidecar.jar, a temporary file for the mounted configuration, and the AOT cache comes from
+ * the runtime stage's own training RUN, run here the same way (its bind-mounted script from the repository).
  */
 class DockerEntrypointIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static List<String> entrypoint;
     private static List<String> cmd;
-    private static String imageJar;
+    private static Map<String, String> env;
+    private static Map<String, String> paths;
+
+    @TempDir
+    static Path image;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void readDockerfile() throws Exception {
+    static void trainLikeTheImageBuild() throws Exception {
         Dockerfile dockerfile = Dockerfile.parse(Manifests.repo().resolve("Dockerfile"));
-        entrypoint = dockerfile.runtime().last("ENTRYPOINT").orElseThrow().execForm();
-        cmd = dockerfile.runtime().last("CMD").orElseThrow().execForm();
-        imageJar = dockerfile.copyFromBuildStage()[1];
-    }
-
-    /** ENTRYPOINT + CMD + extra arguments, with this machine's java, the built jar and {@code config}. */
-    private List<String> commandLine(Path config, String... extra) throws Exception {
+        Dockerfile.Stage runtime = dockerfile.runtime();
+        entrypoint = runtime.last("ENTRYPOINT").orElseThrow().execForm();
+        cmd = runtime.last("CMD").orElseThrow().execForm();
+        env = new HashMap<>();
+        for (Dockerfile.Instruction i : runtime.all("ENV")) {
+            String[] kv = i.args().split("=", 2);
+            env.put(kv[0], kv[1]);
+        }
+        Matcher base = Pattern.compile("eclipse-temurin:(\\d+)-.*").matcher(runtime.base());
+        assertThat(base.matches()).as("runtime base %s", runtime.base()).isTrue();
+        int major = Integer.parseInt(base.group(1));
+        Path java = Tools.javaOfMajor(major).orElseThrow(() -> new AssertionError("the image runs JDK " + major
+            + " and no JDK " + major + " is installed here (set JAVA_HOME_" + major + ")"));
         Path jar = Manifests.repo().resolve("target").resolve(Manifests.finalName() + ".jar");
         assertThat(jar).as("mvn package has built the jar").exists();
-        String imageConfig = cmd.get(cmd.indexOf("--config") + 1);
+        paths = new HashMap<>(Map.of("java", java.toString(), dockerfile.copyFromBuildStage()[1], jar.toString()));
+
+        Dockerfile.Instruction train = runtime.all("RUN").stream()
+            .filter(i -> i.args().contains("aot-train.sh")).findFirst().orElseThrow();
+        Map<String, String> mount = Dockerfile.mount(train);
+        paths.put(mount.get("target"), Manifests.repo().resolve(mount.get("source")).toString());
+        String cache = train.execForm().get(2);
+        paths.put(cache, image.resolve("smtp-sidecar.aot").toString());
+        Path out = image.resolve("train.out");
+        Process p = start(mapped(train.execForm()), out);
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("training finished").isTrue();
+        assertThat(p.exitValue()).as(Files.readString(out)).isZero();
+        assertThat(image.resolve("smtp-sidecar.aot")).isNotEmptyFile();
+    }
+
+    /** The image's paths replaced by this machine's ({@code -XX:AOTCache=PATH} included). */
+    private static List<String> mapped(List<String> args) {
         List<String> line = new ArrayList<>();
-        for (String arg : entrypoint) {
-            line.add(arg.equals("java") ? Path.of(System.getProperty("java.home"), "bin", "java").toString()
-                : arg.equals(imageJar) ? jar.toString() : arg);
+        for (String arg : args) {
+            String key = arg.startsWith("-XX:AOTCache=") ? arg.substring("-XX:AOTCache=".length()) : arg;
+            String local = paths.get(key);
+            line.add(local == null ? arg : arg.substring(0, arg.length() - key.length()) + local);
         }
+        return line;
+    }
+
+    /** ENTRYPOINT + CMD + extra arguments, with this machine's paths and {@code config}. */
+    private List<String> commandLine(Path config, String... extra) {
+        String imageConfig = cmd.get(cmd.indexOf("--config") + 1);
+        List<String> line = new ArrayList<>(mapped(entrypoint));
         for (String arg : cmd) {
             line.add(arg.equals(imageConfig) ? config.toString() : arg);
         }
@@ -61,9 +100,10 @@ class DockerEntrypointIT {
         return line;
     }
 
-    private Process start(List<String> commandLine, Path output) throws IOException {
+    private static Process start(List<String> commandLine, Path output) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(commandLine).redirectErrorStream(true).redirectOutput(output.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("SIDECAR_"));
+        pb.environment().putAll(env);
         return pb.start();
     }
 
@@ -77,7 +117,9 @@ class DockerEntrypointIT {
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("finished").isTrue();
         assertThat(p.exitValue()).as(Files.readString(out)).isZero();
         assertThat(Files.readString(out)).contains("hostname: mx.example.org").contains("198.51.100.10")
-            .contains("drainTimeout: 25s");
+            .contains("drainTimeout: 25s")
+            // the JVM says nothing when the AOT cache loads; a cache it cannot use gets [aot] warnings or errors
+            .doesNotContain("[aot]");
     }
 
     @Test

@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -16,12 +18,28 @@ import java.util.Optional;
 record Dockerfile(List<Stage> stages) {
 
     record Instruction(String keyword, String args) {
-        /** Exec form ({@code ["a", "b"]}) as a list; shell form is refused, it would need /bin/sh in the image. */
+        /**
+         * Exec form ({@code ["a", "b"]}), after any {@code --flag=value} options, as a list; shell form is refused,
+         * it would need /bin/sh in the image.
+         */
         List<String> execForm() {
-            if (!args.startsWith("[")) {
+            String command = args.substring(String.join(" ", options()).length()).strip();
+            if (!command.startsWith("[")) {
                 throw new AssertionError(keyword + " is not in exec form: " + args);
             }
-            return new JsonArray(args).stream().map(String.class::cast).toList();
+            return new JsonArray(command).stream().map(String.class::cast).toList();
+        }
+
+        /** The leading {@code --flag=value} options ({@code RUN --mount=...}). */
+        List<String> options() {
+            List<String> options = new ArrayList<>();
+            for (String word : args.split("\\s+")) {
+                if (!word.startsWith("--")) {
+                    break;
+                }
+                options.add(word);
+            }
+            return options;
         }
     }
 
@@ -87,6 +105,18 @@ record Dockerfile(List<Stage> stages) {
             throw new AssertionError("COPY " + args + ": expected one source and one destination");
         }
         return parts;
+    }
+
+    /** The {@code --mount=type=bind,source=...,target=...} option of a RUN as a map. */
+    static Map<String, String> mount(Instruction run) {
+        String option = run.options().stream().filter(o -> o.startsWith("--mount="))
+            .findFirst().orElseThrow(() -> new AssertionError("RUN " + run.args() + ": no --mount"));
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String field : option.substring("--mount=".length()).split(",")) {
+            String[] kv = field.split("=", 2);
+            fields.put(kv[0], kv.length == 2 ? kv[1] : "");
+        }
+        return fields;
     }
 
     /** The image that is run: the last stage. */

@@ -31,12 +31,14 @@ class DockerfileTest {
     }
 
     @Test
-    void buildsWithMavenOnJdk17AndRunsOnAJre17() {
+    void buildsWithMavenOnJdk17AndRunsOnAJre25() {
         assertThat(dockerfile.stages()).hasSize(2);
         Dockerfile.Stage build = dockerfile.stages().get(0);
         assertThat(build.base()).startsWith("maven:3-eclipse-temurin-17");
         assertThat(build.name()).isNotNull();
-        assertThat(dockerfile.runtime().base()).isIn("eclipse-temurin:17-jre", "gcr.io/distroless/java17-debian12");
+        // the jar is built with --release 17 and runs on 17 too; the image runs 25 for the AOT cache and
+        // compact object headers
+        assertThat(dockerfile.runtime().base()).isEqualTo("eclipse-temurin:25-jre");
     }
 
     @Test
@@ -84,10 +86,38 @@ class DockerfileTest {
             "-Dvertx.disableFileCPResolving=true");
         assertThat(entrypoint).anyMatch(a -> a.matches("-XX:MaxRAMPercentage=\\d+"));
         // the footprint flags docs/BENCHMARKS.md measured (RSS and threads at rest)
-        assertThat(entrypoint).contains("-XX:+UseSerialGC", "-XX:TrimNativeHeapInterval=5000");
+        assertThat(entrypoint).contains("-XX:+UseSerialGC", "-XX:TrimNativeHeapInterval=5000",
+            "-XX:+UseCompactObjectHeaders", "-XX:-TieredCompilation", "-XX:CICompilerCount=1",
+            "--finalization=disabled", "-XX:AOTCache=/app/smtp-sidecar.aot");
         assertThat(dockerfile.runtime().all("ENV")).anyMatch(i -> i.args().equals("MALLOC_ARENA_MAX=2"));
         assertThat(dockerfile.runtime().last("CMD").orElseThrow().execForm())
             .containsExactly("--config", "/etc/smtp-sidecar/sidecar.yaml");
+    }
+
+    @Test
+    void theAotCacheIsTrainedWithTheEntrypointsOwnCommandLine() {
+        Dockerfile.Stage runtime = dockerfile.runtime();
+        List<Dockerfile.Instruction> instructions = runtime.instructions();
+        Dockerfile.Instruction train = runtime.all("RUN").stream().filter(i -> i.args().contains("aot-train.sh"))
+            .findFirst().orElseThrow(() -> new AssertionError("no training RUN in the runtime stage"));
+        // the script the benchmarks use, bind-mounted from the context (not left in a layer)
+        assertThat(Dockerfile.mount(train)).containsEntry("type", "bind")
+            .containsEntry("source", "scripts/aot-train.sh");
+        List<String> run = train.execForm();
+        assertThat(run.subList(0, 2)).containsExactly("bash", Dockerfile.mount(train).get("target"));
+        List<String> entrypoint = runtime.last("ENTRYPOINT").orElseThrow().execForm();
+        String cache = entrypoint.stream().filter(a -> a.startsWith("-XX:AOTCache=")).findFirst().orElseThrow()
+            .substring("-XX:AOTCache=".length());
+        assertThat(run.get(2)).isEqualTo(cache);
+        // the cache loads only with the flags it was trained with (compact headers at least): no drift
+        assertThat(run.subList(3, run.size()))
+            .isEqualTo(entrypoint.stream().filter(a -> !a.startsWith("-XX:AOTCache=")).toList());
+        // after the jar is in place and the environment set, before the switch to the non-root user
+        int at = instructions.indexOf(train);
+        assertThat(instructions.subList(0, at)).anyMatch(i -> i.keyword().equals("COPY")
+            && i.args().endsWith(" " + dockerfile.copyFromBuildStage()[1]));
+        assertThat(instructions.subList(0, at)).anyMatch(i -> i.args().equals("MALLOC_ARENA_MAX=2"));
+        assertThat(instructions.subList(at, instructions.size())).anyMatch(i -> i.keyword().equals("USER"));
     }
 
     @Test
@@ -108,6 +138,8 @@ class DockerfileTest {
         assertThat(excluded(patterns, "src/main/java/io/smtpsidecar/Main.java")).isFalse();
         assertThat(excluded(patterns, "target/smtp-sidecar.jar")).isTrue();
         assertThat(excluded(patterns, ".git/HEAD")).isTrue();
+        assertThat(excluded(patterns, "scripts/aot-train.sh")).isFalse();
+        assertThat(excluded(patterns, "scripts/fuzz.sh")).isTrue();
         assertThat(excluded(patterns, "e2e/run.sh")).isTrue();
         assertThat(excluded(patterns, "helm/smtp-sidecar/values.yaml")).isTrue();
     }

@@ -91,6 +91,15 @@ class HelmChartTest {
         assertThat(get(only(docs, "ServiceAccount", null), "automountServiceAccountToken")).isEqualTo(false);
     }
 
+    @Test
+    void sidecarResourcesAreTheOnesDeployShips() throws Exception {
+        // both follow the figures of docs/BENCHMARKS.md (RSS at rest and with sessions held): one place to change
+        Map<String, Object> rendered = container(only(chart.render(), "Deployment", HelmChart.fullname()), "sidecar");
+        Map<String, Object> shipped = container(
+            Manifests.document(Manifests.repo().resolve("deploy/deployment.yaml")), "sidecar");
+        assertThat(get(rendered, "resources")).isEqualTo(get(shipped, "resources"));
+    }
+
     @ParameterizedTest
     @MethodSource("ciValues")
     void everyCiValuesFileRendersAPodTheSidecarCanRun(Path values) {
@@ -180,7 +189,7 @@ class HelmChartTest {
         assertThat(get(sidecar, "image")).isEqualTo("registry.example.org/mail/smtp-sidecar@sha256:"
             + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
         assertThat(get(sidecar, "env")).isEqualTo(List.of(Map.of("name", "JAVA_TOOL_OPTIONS", "value",
-            "-XX:+UseSerialGC")));
+            "-XX:NativeMemoryTracking=summary")));
         Map<String, Object> pod = map(deployment, "spec.template.spec");
         assertThat(get(pod, "nodeSelector")).isEqualTo(Map.of("kubernetes.io/os", "linux"));
         assertThat(maps(pod, "tolerations")).hasSize(1);
