@@ -21,7 +21,7 @@ ENV MALLOC_ARENA_MAX=2
 # session, 300 SMTP sessions with PROXY v1 and v2 headers, scrapes, the refusal mode and the drain.
 # A jar changed after training is not detected by JDK 25.0.3 (the cache's classes were still used): the cache
 # is trained here, in the stage that ships the jar, never copied from elsewhere.
-RUN --mount=type=bind,source=scripts/aot-train.sh,target=/tmp/aot-train.sh ["bash", "/tmp/aot-train.sh", "/app/smtp-sidecar.aot", "java", "-XX:MaxRAMPercentage=60", "-XX:+UseSerialGC", "-Xms24m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:TrimNativeHeapInterval=5000", "-XX:+UseCompactObjectHeaders", "-XX:-TieredCompilation", "-XX:CICompilerCount=1", "--finalization=disabled", "-XX:+ExitOnOutOfMemoryError", "-Djava.io.tmpdir=/tmp", "-Dvertx.disableFileCPResolving=true", "-jar", "/app/smtp-sidecar.jar"]
+RUN --mount=type=bind,source=scripts/aot-train.sh,target=/tmp/aot-train.sh ["bash", "/tmp/aot-train.sh", "/app/smtp-sidecar.aot", "java", "-XX:MaxRAMPercentage=60", "-XX:+UseSerialGC", "-Xms24m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:-ShrinkHeapInSteps", "-XX:TrimNativeHeapInterval=5000", "-XX:+UseCompactObjectHeaders", "-XX:-TieredCompilation", "-XX:CICompilerCount=1", "--finalization=disabled", "--enable-native-access=ALL-UNNAMED", "-XX:+ExitOnOutOfMemoryError", "-Djava.io.tmpdir=/tmp", "-Dvertx.disableFileCPResolving=true", "-jar", "/app/smtp-sidecar.jar"]
 USER 65532:65532
 # listen.port and metrics.port defaults; the Kubernetes Service maps port 25 to 2525
 EXPOSE 2525 9100
@@ -35,8 +35,11 @@ EXPOSE 2525 9100
 # and no finalization (no Finalizer thread; only Netty classes in the jar finalize, see docs/BENCHMARKS.md) keep
 # an idle sidecar at about 93 MB RSS and 20 threads, where JDK 17 with the serial-GC, trim and arena settings
 # alone kept 98 MB and 24 (docs/BENCHMARKS.md, "Lean core", change 5);
+# -ShrinkHeapInSteps gives the heap back in one full collection (the sidecar runs one when it goes idle, see
+# health/IdleHeap) instead of over four; --enable-native-access lets Netty load its epoll library without JDK 25's
+# three-line warning at every start;
 # ExitOnOutOfMemoryError lets the kubelet restart a broken JVM instead of keeping it half alive;
 # disableFileCPResolving stops Vert.x from unpacking classpath files into a cache directory.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=60", "-XX:+UseSerialGC", "-Xms24m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:TrimNativeHeapInterval=5000", "-XX:+UseCompactObjectHeaders", "-XX:-TieredCompilation", "-XX:CICompilerCount=1", "--finalization=disabled", "-XX:AOTCache=/app/smtp-sidecar.aot", "-XX:+ExitOnOutOfMemoryError", "-Djava.io.tmpdir=/tmp", "-Dvertx.disableFileCPResolving=true", "-jar", "/app/smtp-sidecar.jar"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=60", "-XX:+UseSerialGC", "-Xms24m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:-ShrinkHeapInSteps", "-XX:TrimNativeHeapInterval=5000", "-XX:+UseCompactObjectHeaders", "-XX:-TieredCompilation", "-XX:CICompilerCount=1", "--finalization=disabled", "--enable-native-access=ALL-UNNAMED", "-XX:AOTCache=/app/smtp-sidecar.aot", "-XX:+ExitOnOutOfMemoryError", "-Djava.io.tmpdir=/tmp", "-Dvertx.disableFileCPResolving=true", "-jar", "/app/smtp-sidecar.jar"]
 # The configuration is mounted here (a ConfigMap mounted as a directory, so that hot reload sees updates).
 CMD ["--config", "/etc/smtp-sidecar/sidecar.yaml"]

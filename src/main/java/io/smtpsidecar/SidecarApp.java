@@ -11,6 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.smtpsidecar.config.ConfigKeys;
 import io.smtpsidecar.config.SidecarConfig;
 import io.smtpsidecar.health.AdminServer;
+import io.smtpsidecar.health.IdleHeap;
 import io.smtpsidecar.backend.BackendProbe;
 import io.smtpsidecar.health.Readiness;
 import io.smtpsidecar.limits.ClientLimits;
@@ -40,6 +41,8 @@ import org.slf4j.LoggerFactory;
 public final class SidecarApp {
     private static final Logger LOG = LoggerFactory.getLogger("smtp-sidecar");
     private static final int BLOCKING_THREADS = 1;
+    /** How long without a new connection counts as idle (then {@link IdleHeap} collects once). */
+    private static final long IDLE_CHECK_MS = 4000;
 
     private final Vertx vertx;
     private final AtomicReference<SidecarConfig> config;
@@ -50,6 +53,7 @@ public final class SidecarApp {
     private BackendProbe probe;
     private int adminPort;
     private long sweeper = -1;
+    private IdleHeap idleHeap;
 
     private SidecarApp(Vertx vertx, PrometheusMeterRegistry registry, SidecarConfig initial) {
         this.vertx = vertx;
@@ -111,6 +115,8 @@ public final class SidecarApp {
                 app.adminPort = port;
                 app.probe = new BackendProbe(app.listener.connector(), app.config::get, app.services.readiness());
                 app.probe.start();
+                app.idleHeap = new IdleHeap(vertx, app.services.metrics());
+                app.idleHeap.start(IDLE_CHECK_MS);
                 app.sweeper = vertx.setPeriodic(30_000, id -> app.services.limits().sweep(app.config.get().limits(),
                     System.nanoTime()));
                 return app;
@@ -184,6 +190,7 @@ public final class SidecarApp {
     public Future<Void> drain() {
         services.readiness().draining();
         vertx.cancelTimer(sweeper);
+        idleHeap.stop();
         probe.stop();
         LOG.info("draining: no new connections; {} open, waiting up to {}", services.metrics().activeSessions(),
             io.smtpsidecar.config.Durations.format(config.get().shutdown().drainTimeout()));

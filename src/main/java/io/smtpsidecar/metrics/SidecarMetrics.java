@@ -9,6 +9,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The product's meters, prefix {@code smtp_sidecar_}. Label values come from fixed sets (outcomes, reasons,
@@ -22,6 +23,7 @@ public final class SidecarMetrics {
     private final Map<Outcome, Counter> connections = new EnumMap<>(Outcome.class);
     private final Map<String, Counter> labelled = new ConcurrentHashMap<>();
     private final AtomicInteger active = new AtomicInteger();
+    private final AtomicLong started = new AtomicLong();
     private final AtomicInteger warmReady = new AtomicInteger();
     private final Timer sessionDuration;
     private final Timer backendHandshake;
@@ -88,6 +90,12 @@ public final class SidecarMetrics {
 
     public void sessionStarted() {
         active.incrementAndGet();
+        started.incrementAndGet();
+    }
+
+    /** Connections accepted since start. */
+    public long sessionsStarted() {
+        return started.get();
     }
 
     /** Called once per connection, with the byte counts of the whole session. */

@@ -108,7 +108,8 @@ final class Procs {
             if (t.startsWith("garbage-first heap") || t.startsWith("ZHeap") || t.startsWith("Shenandoah")) {
                 return kb;
             }
-            if (t.matches("^(def new generation|tenured generation|PSYoungGen|ParOldGen).*")) {
+            // JDK 17 names the serial generations "def new generation" and "tenured generation", JDK 25 "DefNew", "Tenured"
+            if (t.matches("^(def new generation|tenured generation|DefNew|Tenured|PSYoungGen|ParOldGen)\\b.*")) {
                 sum = Math.max(0, sum) + kb;
             }
         }

@@ -88,7 +88,8 @@ class DockerfileTest {
         // the footprint flags docs/BENCHMARKS.md measured (RSS and threads at rest)
         assertThat(entrypoint).contains("-XX:+UseSerialGC", "-XX:TrimNativeHeapInterval=5000",
             "-XX:+UseCompactObjectHeaders", "-XX:-TieredCompilation", "-XX:CICompilerCount=1",
-            "--finalization=disabled", "-XX:AOTCache=/app/smtp-sidecar.aot");
+            "--finalization=disabled", "-XX:AOTCache=/app/smtp-sidecar.aot", "-XX:-ShrinkHeapInSteps",
+            "--enable-native-access=ALL-UNNAMED");
         assertThat(dockerfile.runtime().all("ENV")).anyMatch(i -> i.args().equals("MALLOC_ARENA_MAX=2"));
         assertThat(dockerfile.runtime().last("CMD").orElseThrow().execForm())
             .containsExactly("--config", "/etc/smtp-sidecar/sidecar.yaml");
