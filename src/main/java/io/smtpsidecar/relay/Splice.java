@@ -124,6 +124,9 @@ public final class Splice {
         d.to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (f.isSuccess() && d.to instanceof DuplexChannel duplex && !other.ended) {
                 duplex.shutdownOutput();
+                // its FIN will end the relay: closed at once, not half-closed (a shutdown of the input of a socket
+                // that has sent and received its FIN fails with ENOTCONN and an exception per session)
+                d.to.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
             }
         });
         if (halfCloseTimer == null) {
@@ -144,7 +147,10 @@ public final class Splice {
 
     /** Closes a channel once every write queued on it before now has been written (or failed). */
     private static void closeAfterFlush(Channel channel) {
-        if (channel.isActive()) {
+        if (channel instanceof DuplexChannel duplex && duplex.isOutputShutdown()) {
+            // nothing can be written any more (and a write would fail with an exception): close now
+            channel.close();
+        } else if (channel.isActive()) {
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }

@@ -1,6 +1,5 @@
 package io.smtpsidecar.smtp;
 
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,13 +25,32 @@ public final class EhloCapabilities {
         }
         List<String> lines = ehloReply.lines();
         for (String line : lines.subList(1, lines.size())) {
-            String[] words = line.strip().split("\\s+");
-            if (words[0].equalsIgnoreCase(XCLIENT)) {
+            // only the XCLIENT line is split into words (once per backend connection; no regex)
+            String keyword = line.strip();
+            if (keyword.regionMatches(true, 0, XCLIENT, 0, XCLIENT.length())
+                    && (keyword.length() == XCLIENT.length() || isSpace(keyword.charAt(XCLIENT.length())))) {
                 Set<String> attributes = new LinkedHashSet<>();
-                Arrays.stream(words, 1, words.length).forEach(w -> attributes.add(w.toUpperCase(Locale.ROOT)));
+                words(keyword.substring(XCLIENT.length()), w -> attributes.add(w.toUpperCase(Locale.ROOT)));
                 return Optional.of(Collections.unmodifiableSet(attributes));
             }
         }
         return Optional.empty();
+    }
+
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t';
+    }
+
+    private static void words(String text, java.util.function.Consumer<String> word) {
+        int start = -1;
+        for (int i = 0; i <= text.length(); i++) {
+            boolean space = i == text.length() || Character.isWhitespace(text.charAt(i));
+            if (space && start >= 0) {
+                word.accept(text.substring(start, i));
+                start = -1;
+            } else if (!space && start < 0) {
+                start = i;
+            }
+        }
     }
 }
