@@ -34,7 +34,8 @@ EXPOSE 2525 9100
 # less at rest, about 3 s more CPU once while it warms up), the AOT cache (ready in 0.6-0.8 s instead of 1.4-2.2)
 # and no finalization (no Finalizer thread; only Netty classes in the jar finalize, see docs/BENCHMARKS.md) keep
 # an idle sidecar at about 93 MB RSS and 20 threads, where JDK 17 with the serial-GC, trim and arena settings
-# alone kept 98 MB and 24 (docs/BENCHMARKS.md, "Lean core", change 5);
+# alone kept 98 MB and 24 (docs/BENCHMARKS.md, "Lean core", change 5; 104 MB and 19 threads at rest after the
+# full benchmark's load, changes 6-9);
 # -ShrinkHeapInSteps gives the heap back in one full collection (the sidecar runs one when it goes idle, see
 # health/IdleHeap) instead of over four; --enable-native-access lets Netty load its epoll library without JDK 25's
 # three-line warning at every start;
