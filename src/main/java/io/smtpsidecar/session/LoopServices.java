@@ -80,22 +80,27 @@ final class LoopServices {
      * resolver client; lookups already running finish on the old one.
      */
     Future<String> reverseName(InetAddress address, SidecarConfig current) {
-        List<Future<String>> name = new ArrayList<>(1);
-        context.dispatch(() -> {
+        // this loop's context as the current one while Vert.x code runs (no lambda or holder per session)
+        ContextInternal previous = context.beginDispatch();
+        try {
             if (!dns.config().equals(current.dns())) {
                 ReverseDns old = dns;
                 dns = new ReverseDns(context.owner(), current.dns(), services.metrics());
                 eventLoop().schedule(() -> context.dispatch(old::close), current.dns().timeout().toMillis() * 2 + 1000,
                     TimeUnit.MILLISECONDS);
             }
-            name.add(dns.name(address));
-        });
-        return name.get(0);
+            return dns.name(address);
+        } finally {
+            context.endDispatch(previous);
+        }
     }
 
     Future<Void> closeDns() {
-        List<Future<Void>> closed = new ArrayList<>(1);
-        context.dispatch(() -> closed.add(dns.close()));
-        return closed.get(0);
+        ContextInternal previous = context.beginDispatch();
+        try {
+            return dns.close();
+        } finally {
+            context.endDispatch(previous);
+        }
     }
 }

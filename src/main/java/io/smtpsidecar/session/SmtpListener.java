@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * The SMTP port: a Netty server channel on Vert.x's acceptor, each accepted connection on one of Vert.x's event
@@ -113,9 +114,7 @@ public final class SmtpListener {
 
     /** A Vert.x context on each SMTP event loop (the liveness check runs a task on each). */
     public Set<Context> contexts() {
-        Set<Context> contexts = new java.util.HashSet<>();
-        loops.forEach(l -> contexts.add(l.context()));
-        return java.util.Collections.unmodifiableSet(contexts);
+        return loops.stream().map(l -> (Context) l.context()).collect(Collectors.toUnmodifiableSet());
     }
 
     /** After a reload: the warm backend connections follow the new backend settings now, not at the next session. */
@@ -145,16 +144,16 @@ public final class SmtpListener {
         }
         // the last lines come once a force-closed relay has flushed and both its sockets closed
         long giveUpAt = System.nanoTime() + timeout.toNanos() + TimeUnit.SECONDS.toNanos(2);
-        EventLoop first = loops.get(0).eventLoop();
-        Runnable[] check = new Runnable[1];
-        check[0] = () -> {
-            if (open.get() == 0 || System.nanoTime() > giveUpAt) {
-                drained.tryComplete();
-            } else {
-                first.schedule(check[0], 50, TimeUnit.MILLISECONDS);
-            }
-        };
-        first.execute(check[0]);
+        loops.get(0).eventLoop().execute(() -> awaitEnd(drained, open, giveUpAt));
         return drained.future().eventually(() -> Future.all(loops.stream().map(LoopServices::closeDns).toList()));
+    }
+
+    /** Checks every 50 ms, on the first event loop, until no session is open or the drain gives up. */
+    private void awaitEnd(Promise<Void> drained, Supplier<Integer> open, long giveUpAt) {
+        if (open.get() == 0 || System.nanoTime() > giveUpAt) {
+            drained.tryComplete();
+        } else {
+            loops.get(0).eventLoop().schedule(() -> awaitEnd(drained, open, giveUpAt), 50, TimeUnit.MILLISECONDS);
+        }
     }
 }
