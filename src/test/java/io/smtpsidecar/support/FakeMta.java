@@ -4,7 +4,8 @@ import io.smtpsidecar.addr.IpAddresses;
 import io.smtpsidecar.proxy.DecodeResult;
 import io.smtpsidecar.proxy.ProxyHeader;
 import io.smtpsidecar.proxy.ProxyHeaderDecoder;
-import io.smtpsidecar.smtp.Xtext;
+import io.smtpsidecar.smtp.SmtpProtocolException;
+import io.smtpsidecar.smtp.XclientAttributes;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
@@ -319,19 +320,12 @@ public final class FakeMta implements AutoCloseable {
                     : "421 4.3.2 backend busy");
                 return;
             }
-            Map<String, String> attrs = new LinkedHashMap<>();
-            for (String pair : args.trim().split(" +")) {
-                int eq = pair.indexOf('=');
-                if (eq <= 0) {
-                    reply("501 5.5.4 Error: attribute=value expected");
-                    return;
-                }
-                try {
-                    attrs.put(pair.substring(0, eq).toUpperCase(Locale.ROOT), Xtext.decode(pair.substring(eq + 1)));
-                } catch (IllegalArgumentException e) {
-                    reply("501 5.5.4 Bad " + pair.substring(0, eq) + " syntax");
-                    return;
-                }
+            Map<String, String> attrs;
+            try {
+                attrs = XclientAttributes.parse(args);
+            } catch (SmtpProtocolException e) {
+                reply(e.getMessage());
+                return;
             }
             xclient.putAll(attrs);
             String addr = xclient.getOrDefault("ADDR", peer);
