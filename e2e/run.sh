@@ -108,6 +108,12 @@ trap 'exit 130' INT TERM
 read -r PF_PORT PF_PROXY_PORT SIDECAR_PORT HAP_V2_PORT HAP_V1_PORT DNS_PORT SC_PP2_PORT SC_PP1_PORT \
   SC_METRICS_PORT SC_PP2_METRICS_PORT SC_PP1_METRICS_PORT SC_WARM_PORT SC_WARM_METRICS_PORT \
   < <("${TOOL[@]}" ports 13)
+# the listeners cases (lib/listeners.sh): Postfix's and Exim's extra ports, the listeners of one sidecar, HAProxy
+read -r PF_SUB_PORT PF_SUBS_XC_PORT PF_SUBS_PP_PORT EXIM_SMTP_PORT EXIM_SMTPS_PORT \
+  SCL_SMTP_PORT SCL_SUB_PORT SCL_SUBS_PORT SCL_SUBSP_PORT SCL_EXIM_SMTP_PORT SCL_EXIM_SUBSP_PORT SCL_METRICS_PORT \
+  HAP_SMTP_PORT HAP_SUB_PORT HAP_SUBS_PORT HAP_SUBSP_PORT HAP_EXIM_SMTP_PORT HAP_EXIM_SUBSP_PORT \
+  HAP_PF_SUBS_DIRECT_PORT HAP_EXIM_SMTP_DIRECT_PORT HAP_EXIM_SUBS_DIRECT_PORT \
+  < <("${TOOL[@]}" ports 21)
 
 render() {  # template output KEY=VALUE...
   local tmpl=$TEMPLATES/$1 out=$2
@@ -130,7 +136,8 @@ if [ "${E2E_PROXY_HANDSHAKE:-1}" = 1 ]; then
 else
   PROXY_SMTPD="# (no PROXY-protocol listener: E2E_PROXY_HANDSHAKE is off)"
 fi
-render postfix-master.cf.tmpl "$PF_DIR/etc/master.cf" PF_SMTPD_ADDR="127.0.0.1:$PF_PORT" PF_PROXY_SMTPD="$PROXY_SMTPD"
+render postfix-master.cf.tmpl "$PF_DIR/etc/master.cf" PF_SMTPD_ADDR="127.0.0.1:$PF_PORT" PF_PROXY_SMTPD="$PROXY_SMTPD" \
+  PF_SUB_ADDR="127.0.0.1:$PF_SUB_PORT" PF_SUBS_XC_ADDR="127.0.0.1:$PF_SUBS_XC_PORT" PF_SUBS_PP_ADDR="127.0.0.1:$PF_SUBS_PP_PORT"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=postfix.e2e.test \
   -keyout "$PF_DIR/tls/key.pem" -out "$PF_DIR/tls/cert.pem" > "$SCRATCH/openssl.out" 2>&1 \
   || die "openssl failed: $(cat "$SCRATCH/openssl.out")"
@@ -158,9 +165,9 @@ postfix_start || die "Postfix did not start"
 SIDECAR_ENV=(env)
 for v in $(compgen -e); do if [[ $v == SIDECAR_* ]]; then SIDECAR_ENV+=(-u "$v"); fi; done
 sidecar_java() { "${SIDECAR_ENV[@]}" java -jar "$SIDECAR_JAR" "$@"; }
-start_sidecar() {  # name config log
-  local name=$1 cfg=$2 log=$3 port pid
-  port=$(sed -nE 's/^listen: *\{host: *[^,]*, *port: *([0-9]+).*/\1/p' "$cfg")
+start_sidecar() {  # name config log [port: default listen.port of the config]
+  local name=$1 cfg=$2 log=$3 port=${4:-} pid
+  [ -n "$port" ] || port=$(sed -nE 's/^listen: *\{host: *[^,]*, *port: *([0-9]+).*/\1/p' "$cfg")
   # started directly (not through the function) so that $! is the JVM itself
   "${SIDECAR_ENV[@]}" java -jar "$SIDECAR_JAR" --config "$cfg" > "$log" 2>&1 &
   pid=$!
@@ -183,7 +190,14 @@ start_sidecar sidecar "$SCRATCH/sidecar.yaml" "$SC_LOG" || die "the sidecar did 
 
 # --- HAProxy
 render haproxy.cfg.tmpl "$SCRATCH/haproxy.cfg" SCRATCH="$SCRATCH" SIDECAR_PORT="$SIDECAR_PORT" \
-  HAPROXY_V2_PORT="$HAP_V2_PORT" HAPROXY_V1_PORT="$HAP_V1_PORT"
+  HAPROXY_V2_PORT="$HAP_V2_PORT" HAPROXY_V1_PORT="$HAP_V1_PORT" \
+  PF_SUBS_PP_PORT="$PF_SUBS_PP_PORT" EXIM_SMTP_PORT="$EXIM_SMTP_PORT" EXIM_SMTPS_PORT="$EXIM_SMTPS_PORT" \
+  HAP_PF_SUBS_DIRECT_PORT="$HAP_PF_SUBS_DIRECT_PORT" HAP_EXIM_SMTP_DIRECT_PORT="$HAP_EXIM_SMTP_DIRECT_PORT" \
+  HAP_EXIM_SUBS_DIRECT_PORT="$HAP_EXIM_SUBS_DIRECT_PORT" \
+  HAP_SMTP_PORT="$HAP_SMTP_PORT" SCL_SMTP_PORT="$SCL_SMTP_PORT" HAP_SUB_PORT="$HAP_SUB_PORT" SCL_SUB_PORT="$SCL_SUB_PORT" \
+  HAP_SUBS_PORT="$HAP_SUBS_PORT" SCL_SUBS_PORT="$SCL_SUBS_PORT" HAP_SUBSP_PORT="$HAP_SUBSP_PORT" SCL_SUBSP_PORT="$SCL_SUBSP_PORT" \
+  HAP_EXIM_SMTP_PORT="$HAP_EXIM_SMTP_PORT" SCL_EXIM_SMTP_PORT="$SCL_EXIM_SMTP_PORT" \
+  HAP_EXIM_SUBSP_PORT="$HAP_EXIM_SUBSP_PORT" SCL_EXIM_SUBSP_PORT="$SCL_EXIM_SUBSP_PORT"
 haproxy -c -q -f "$SCRATCH/haproxy.cfg" || die "haproxy rejects $SCRATCH/haproxy.cfg"
 haproxy -f "$SCRATCH/haproxy.cfg" -D -p "$SCRATCH/haproxy.pid" > "$SCRATCH/haproxy.out" 2>&1 \
   || { cat "$SCRATCH/haproxy.out" >&2; die "haproxy did not start"; }
@@ -248,7 +262,8 @@ swaks_send() {
     fail "swaks failed: $(grep -E '^(<|\*\*\*)' "$out" | tail -n 3 | tr '\n' ' ')"
     return 1
   fi
-  QID=$(sed -nE 's/.*250 2\.0\.0 Ok: queued as ([0-9A-Za-z]+).*/\1/p' "$out" | head -n1)
+  # Postfix: "250 2.0.0 Ok: queued as QID"; Exim: "250 OK id=QID"
+  QID=$(sed -nE -e 's/.*250 2\.0\.0 Ok: queued as ([0-9A-Za-z]+).*/\1/p' -e 's/^<[~-] +250 OK id=([0-9A-Za-z-]+).*/\1/p' "$out" | head -n1)
   [ -n "$QID" ] || fail "no 'queued as' reply from swaks: $(tail -n 3 "$out" | tr '\n' ' ')"
 }
 
@@ -342,7 +357,7 @@ through_frontend() {  # case-name src port name proxy-kind
   m=$(mark "$PF_LOG"); s=$(mark "$SC_LOG")
   swaks_send "$name" "$src" "$port" || return 1
   expect_session "$name" "$m" "$QID" "${host}[$src]" || return 1
-  sidecar_line "$s" "^.* forwarded H=$host \[${src//./\\.}\]:[0-9]+ PRX=127\.0\.0\.1 P=$kind " > /dev/null \
+  sidecar_line "$s" "^.* forwarded H=$host \[${src//./\\.}\]:[0-9]+ (I=[^ ]+ )?PRX=127\.0\.0\.1 P=$kind " > /dev/null \
     || { fail "sidecar did not log 'forwarded H=$host [$src]:… PRX=127.0.0.1 P=$kind'"; return 1; }
 }
 case_1() { through_frontend case1 127.0.0.5 "$HAP_V2_PORT" client5.e2e.test proxy-v2; }
@@ -370,9 +385,9 @@ case_4() {
     || { fail "HAProxy servers not UP: $st"; return 1; }
   note "haproxy: $st"
   # v2 checks: a LOCAL header, the session is HAProxy's own; v1 checks: "PROXY TCP4 127.0.0.1 …"
-  wait_line "$SC_LOG" 0 ' forwarded H=\[127\.0\.0\.1\]:[0-9]+ P=local ' > "$SCRATCH/cases/case4.sidecar" \
+  wait_line "$SC_LOG" 0 ' forwarded H=\[127\.0\.0\.1\]:[0-9]+ (I=[^ ]+ )?P=local ' > "$SCRATCH/cases/case4.sidecar" \
     || { fail "no completed v2 (LOCAL) health-check session in the sidecar's log"; return 1; }
-  wait_line "$SC_LOG" 0 ' forwarded H=\[127\.0\.0\.1\]:[0-9]+ PRX=127\.0\.0\.1 P=proxy-v1 ' >> "$SCRATCH/cases/case4.sidecar" \
+  wait_line "$SC_LOG" 0 ' forwarded H=\[127\.0\.0\.1\]:[0-9]+ (I=[^ ]+ )?PRX=127\.0\.0\.1 P=proxy-v1 ' >> "$SCRATCH/cases/case4.sidecar" \
     || { fail "no completed v1 health-check session in the sidecar's log"; return 1; }
   bad=$(grep -E ' (refused_[a-z]+|sync_error|closed_early) ' "$SC_LOG" | head -n 3 || true)
   [ -z "$bad" ] || { fail "sidecar logged: $bad"; return 1; }
@@ -391,7 +406,7 @@ case_5_body() {
     "send:EHLO case5.e2e.test" expect:503 "text:503 Command refused, required Proxy negotiation failed" \
     "send:MAIL FROM:<sender@e2e.test>" expect:503 \
     send:QUIT expect:221 "text:221 sidecar.e2e.test closing connection" eof || return 1
-  sidecar_line "$s" ' refused_timeout H=\[127\.0\.0\.1\]:[0-9]+ P=direct ' > "$SCRATCH/cases/case5.sidecar" \
+  sidecar_line "$s" ' refused_timeout H=\[127\.0\.0\.1\]:[0-9]+ (I=[^ ]+ )?P=direct ' > "$SCRATCH/cases/case5.sidecar" \
     || { fail "sidecar did not log refused_timeout for [127.0.0.1]"; return 1; }
   n=$(since "$PF_LOG" "$m" | grep -cE 'smtpd\[[0-9]+\]: connect from ' || true)
   [ "$n" = 0 ] || { fail "Postfix logged $n connection(s) during the refusal: $(since "$PF_LOG" "$m" | grep -m1 'connect from')"; return 1; }
@@ -424,7 +439,7 @@ case_7() {
     swaks_send "case7-${src##*.}" "$src" "$HAP_V2_PORT" || return 1
     expect_session "case7-${src##*.}" "$m" "$QID" "unknown[$src]" || return 1
     # the sidecar's own log names a host only when it is confirmed and clean
-    sidecar_line "$s" " forwarded H=\[${src//./\\.}\]:[0-9]+ PRX=127\.0\.0\.1 P=proxy-v2 " \
+    sidecar_line "$s" " forwarded H=\[${src//./\\.}\]:[0-9]+ (I=[^ ]+ )?PRX=127\.0\.0\.1 P=proxy-v2 " \
       >> "$SCRATCH/cases/case7.sidecar" \
       || { fail "sidecar did not log 'forwarded H=[$src]:…' (without a name)"; return 1; }
   done
@@ -472,7 +487,7 @@ case_13() {
     "transaction:rcpt-case13@e2e.test" shutwr expect:250 expect:250 expect:354 expect:250 expect:221 eof || return 1
   [ -n "$QID" ] || { fail "no queue id in the replies after the half-close"; return 1; }
   expect_session case13 "$m" "$QID" "client5.e2e.test[127.0.0.5]" || return 1
-  sidecar_line "$s" ' forwarded H=client5\.e2e\.test \[127\.0\.0\.5\]:[0-9]+ PRX=127\.0\.0\.1 P=proxy-v2 ' \
+  sidecar_line "$s" ' forwarded H=client5\.e2e\.test \[127\.0\.0\.5\]:[0-9]+ (I=[^ ]+ )?PRX=127\.0\.0\.1 P=proxy-v2 ' \
     > "$SCRATCH/cases/case13.sidecar" || { fail "sidecar did not log the forwarded session"; return 1; }
   if grep -q 'reason=' "$SCRATCH/cases/case13.sidecar"; then
     fail "the session line has a reason: $(cat "$SCRATCH/cases/case13.sidecar")"; return 1
@@ -498,7 +513,7 @@ case_9_body() {
   dialog case9-down --src 127.0.0.5 --port "$HAP_V2_PORT" \
     "expect:421@0-$CONNECT_TIMEOUT_S" "text:421 4.3.0 sidecar.e2e.test Service temporarily unavailable" eof \
     || return 1
-  sidecar_line "$s" ' backend_unavailable H=([^ ]+ )?\[127\.0\.0\.5\]:[0-9]+ PRX=127\.0\.0\.1 P=proxy-v2 ' \
+  sidecar_line "$s" ' backend_unavailable H=([^ ]+ )?\[127\.0\.0\.5\]:[0-9]+ (I=[^ ]+ )?PRX=127\.0\.0\.1 P=proxy-v2 ' \
     > "$SCRATCH/cases/case9.sidecar" \
     || { fail "sidecar did not log backend_unavailable for [127.0.0.5]"; return 1; }
   postfix_start || { fail "Postfix did not start again"; return 1; }
@@ -555,6 +570,9 @@ warm_ready_once() {
   [ "$("${TOOL[@]}" metric "$SC_WARM_METRICS_PORT" smtp_sidecar_backend_warm_ready 2>/dev/null)" = "$1.0" ] && echo ready
 }
 
+# shellcheck source=lib/listeners.sh
+. "$E2E_DIR/lib/listeners.sh"
+
 say "e2e: running cases"
 run_case 1 case1_haproxy_v2_swaks case_1
 run_case 2 case2_haproxy_v1_swaks case_2
@@ -568,6 +586,7 @@ run_case 9 case9_backend_down_and_back case_9
 run_case 11 case11_second_proxy_line_is_data case_11
 run_case 12 case12_warm_backend_connections case_12
 run_case 13 case13_client_half_close case_13
+listeners_cases
 if [ "${E2E_PROXY_HANDSHAKE:-1}" = 1 ]; then
   run_case 10 case10_backend_proxy_handshake case_10
 elif want_case 10; then

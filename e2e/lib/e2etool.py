@@ -13,6 +13,7 @@
   e2etool.py haproxy-idle SOCKET SECS BACKEND/SERVER...
                                           wait until no health check is in progress on them
   e2etool.py metric PORT SERIES          print one sample of the sidecar's /metrics on 127.0.0.1:PORT
+  e2etool.py scrape PORT                  print the sidecar's whole /metrics on 127.0.0.1:PORT
   e2etool.py dialog --src ADDR --port PORT [--timeout SECS] STEP...
                                           scripted SMTP client, see dialog() below
 
@@ -293,6 +294,12 @@ def metric(port, series):
     die("no sample %s" % series)
 
 
+def scrape(port):
+    import urllib.request
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
+        sys.stdout.write(r.read().decode())
+
+
 def main():
     if len(sys.argv) < 2:
         die(__doc__)
@@ -315,6 +322,8 @@ def main():
         haproxy_idle(args[0], float(args[1]), args[2:])
     elif cmd == "metric":
         metric(int(args[0]), args[1])
+    elif cmd == "scrape":
+        scrape(int(args[0]))
     elif cmd == "dialog":
         dialog(args)
     else:
