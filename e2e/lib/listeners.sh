@@ -15,7 +15,7 @@
 # postfix): lib/exim.sh unpacks Debian's packages into a cache folder and runs the binary in a private mount
 # namespace; cases 19-21 are skipped, with the reason, when the packages cannot be fetched.
 
-EXIM_CACHE=${E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/smtp-sidecar-e2e}/exim4
+EXIM_CACHE=${E2E_CACHE:-${XDG_CACHE_HOME:-${HOME:-${TMPDIR:-/tmp}}/.cache}/smtp-sidecar-e2e}/exim4
 EXIM_DIR=$SCRATCH/exim
 EXIM_LOG=$EXIM_DIR/log/mainlog
 SCL_CFG=$SCRATCH/sidecar-listeners.yaml
