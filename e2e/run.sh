@@ -593,5 +593,6 @@ elif want_case 10; then
   say "SKIP case10_backend_proxy_handshake: E2E_PROXY_HANDSHAKE=0"
 fi
 
+[ -n "${E2E_HOLD:-}" ] && { say "holding"; sleep "$E2E_HOLD"; }
 say "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]
