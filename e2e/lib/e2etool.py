@@ -21,6 +21,7 @@ Exit status 0 on success; on failure a one-line reason is printed on stderr (exi
 """
 import os
 import socket
+import ssl
 import sys
 import time
 
@@ -171,6 +172,10 @@ class Conn:
                 return None, "timeout"
             except ConnectionResetError:
                 return None, "reset"
+            except ssl.SSLEOFError:
+                return None, "eof"
+            except ssl.SSLError as e:
+                return None, "TLS error: %s" % e
             if not b:
                 return None, "eof"
             self.buf += b
@@ -189,6 +194,19 @@ class Conn:
             if len(line) < 4 or line[3] != "-":
                 return line[:3], lines, time.monotonic() - self.t0
 
+    def start_tls(self):
+        """TLS client on the connection as it is (no certificate check: the servers use throw-away ones)."""
+        if self.buf:
+            die("TLS: %d unread bytes before the handshake" % len(self.buf))
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        try:
+            self.sock = ctx.wrap_socket(self.sock, server_hostname="sidecar.e2e.test")
+        except (OSError, ssl.SSLError) as e:
+            die("TLS handshake failed after %.3fs: %s" % (time.monotonic() - self.t0, e))
+        self.log("TLS %s %s" % (self.sock.version(), self.sock.cipher()[0]))
+
     def send(self, data, show=None):
         self.log("C: " + (show if show is not None else data.rstrip("\r\n")))
         self.sock.sendall(data.encode())
@@ -204,7 +222,10 @@ def dialog(argv):
       message                send a small message body ending with CRLF.CRLF
       transaction:RCPT       in one write: MAIL FROM, RCPT TO:<RCPT>, DATA, the message and QUIT
       shutwr                 half-close: shut the client's sending side (the reading side stays open)
-      eof[@SECS]             the server must close the connection (within SECS, default --timeout)
+      tls                    TLS handshake as a client now (after "220 Ready to start TLS", or at once for TLS on
+                             connect); the transcript names the protocol and cipher
+      sleep:SECS             wait
+      eof[:SECS]             the server must close the connection (within SECS, default --timeout)
     """
     src, port, timeout = "127.0.0.1", None, 10.0
     steps = []
@@ -252,6 +273,10 @@ def dialog(argv):
         elif kind == "transaction":
             c.send("MAIL FROM:<sender@e2e.test>\r\nRCPT TO:<%s>\r\nDATA\r\n%sQUIT\r\n" % (arg, MESSAGE),
                    show="MAIL, RCPT TO:<%s>, DATA, <message>, QUIT in one write" % arg)
+        elif step == "tls":
+            c.start_tls()
+        elif kind == "sleep":
+            time.sleep(float(arg))
         elif step == "shutwr":
             c.sock.shutdown(socket.SHUT_WR)
             c.log("C: <half-close: SHUT_WR>")

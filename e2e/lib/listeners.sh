@@ -288,9 +288,64 @@ case_22() {
   [ -z "$bad" ] || { fail "TLS handshake failures: $bad"; return 1; }
 }
 
+# refused_line NAME MARK LISTENER-PORT EXTRA-REGEX: the sidecar's refusal line for a required peer (127.0.0.1) that sent
+# no valid header, on that listener (goes to cases/NAME.sidecar)
+refused_line() {
+  wait_line "$SCL_LOG" "$2" " refused_[a-z]+ H=\[127\.0\.0\.1\]:[0-9]+ I=\[127\.0\.0\.1\]:$3 P=direct $4" \
+    >> "$SCRATCH/cases/$1.sidecar" \
+    || { fail "sidecar did not log 'refused_… H=[127.0.0.1]:… I=[127.0.0.1]:$3 P=direct $4': $(since "$SCL_LOG" "$2" | grep -m1 'H=\[127\.0\.0\.1\]' || echo 'no line')"; return 1; }
+}
+
+# no_pf_connect NAME MARK SYSLOG-NAME: that Postfix service had no connection since the mark
+no_pf_connect() {
+  local n
+  n=$(since "$PF_LOG" "$2" | grep -cE "${3//./\\.}/smtpd\[[0-9]+\]: connect from " || true)
+  [ "$n" = 0 ] || { fail "$3 logged $n connection(s): $(since "$PF_LOG" "$2" | grep -m1 "$3/smtpd.*connect from")"; return 1; }
+}
+
+# 23. Listener "submissions", tls terminate, a required peer (127.0.0.1) that sends nothing: after
+# proxy.headerTimeout the refusal is said inside TLS (Exim's order on a TLS-on-connect port); the backend is never
+# contacted.
+case_23() {
+  local m s
+  needs_sidecar || return 1
+  m=$(mark "$PF_LOG"); s=$(mark "$SCL_LOG")
+  dialog case23 --src 127.0.0.1 --port "$SCL_SUBS_PORT" --timeout 10 "sleep:$(awk -v t="$HEADER_TIMEOUT_S" 'BEGIN { print t + 0.3 }')" tls \
+    expect:220 "text:220 sidecar.e2e.test ESMTP" \
+    "send:EHLO case23.e2e.test" expect:503 "text:503 Command refused, required Proxy negotiation failed" \
+    send:QUIT expect:221 "text:221 sidecar.e2e.test closing connection" eof || return 1
+  refused_line case23 "$s" "$SCL_SUBS_PORT" 'X=TLSv1\.[23]:' || return 1
+  no_pf_connect case23 "$m" postfix/submissions-xclient
+}
+
+# 25. The same, but the peer starts TLS at once: its ClientHello is not a PROXY header, and the same bytes are the
+# start of the TLS handshake in which the refusal is said.
+case_25() {
+  local m s
+  needs_sidecar || return 1
+  m=$(mark "$PF_LOG"); s=$(mark "$SCL_LOG")
+  dialog case25 --src 127.0.0.1 --port "$SCL_SUBS_PORT" --timeout 10 tls \
+    expect:220 "text:220 sidecar.e2e.test ESMTP" \
+    "send:EHLO case25.e2e.test" expect:503 "text:503 Command refused, required Proxy negotiation failed" \
+    send:QUIT expect:221 eof || return 1
+  refused_line case25 "$s" "$SCL_SUBS_PORT" 'X=TLSv1\.[23]:' || return 1
+  no_pf_connect case25 "$m" postfix/submissions-xclient
+}
+
+# 24. Listener "submissionsp", tls passthrough, a required peer without a valid header: closed without a byte of
+# plain text (its client speaks TLS), logged; the backend is never contacted.
+case_24() {
+  local m s
+  needs_sidecar || return 1
+  m=$(mark "$PF_LOG"); s=$(mark "$SCL_LOG")
+  dialog case24 --src 127.0.0.1 --port "$SCL_SUBSP_PORT" --timeout 10 "send:EHLO not-a-header.e2e.test" eof:5 || return 1
+  refused_line case24 "$s" "$SCL_SUBSP_PORT" '.* in=[0-9]+ out=0 T=' || return 1
+  no_pf_connect case24 "$m" postfix/submissions
+}
+
 listeners_cases() {
   local n any=0
-  for n in 14 15 16 17 18 19 20 21 22; do want_case "$n" && any=1; done
+  for n in 14 15 16 17 18 19 20 21 22 23 24 25; do want_case "$n" && any=1; done
   [ $any = 1 ] || return 0
   listeners_sidecar_setup
   if want_case 19 || want_case 20 || want_case 21 || want_case 22; then exim_setup; fi
@@ -308,4 +363,7 @@ listeners_cases() {
     run_case 21 case21_listener_exim_submissions_passthrough case_21
   fi
   run_case 22 case22_listener_metrics case_22
+  run_case 23 case23_terminate_refusal_inside_tls case_23
+  run_case 24 case24_passthrough_bad_header_closed case_24
+  run_case 25 case25_terminate_clienthello_as_header case_25
 }
