@@ -1,4 +1,4 @@
-# The listeners and TLS cases (14-22), sourced by e2e/run.sh after its set-up; they use its helpers and variables.
+# The listeners and TLS cases (14-25), sourced by e2e/run.sh after its set-up; they use its helpers and variables.
 #
 #   swaks -> HAProxy (send-proxy-v2, one frontend per port) -> one smtp-sidecar with six listeners -> Postfix | Exim
 #
