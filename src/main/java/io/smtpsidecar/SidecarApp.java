@@ -77,7 +77,7 @@ public final class SidecarApp {
                 tls = loadTls(l, initial.singlePortForm() || !l.spec().settings().has(ConfigKeys.TLS_CERTIFICATE)
                     ? "" : ConfigKeys.LISTENERS + "[" + i + "].");
                 metrics.tlsEnabled();
-                LOG.info("listener {}: TLS certificate {}", l.name(), tls.subject());
+                LOG.info("listener {}: TLS on {}, certificate {}", l.name(), tls.providerName(), tls.subject());
             }
             listenerStates.put(l.name(), new ListenerState(l.name(), metrics, new ClientLimits(), tls));
         }
@@ -87,9 +87,11 @@ public final class SidecarApp {
     /** The PEM pair of a terminating listener; a pair that does not load is a configuration error naming the key. */
     private static ServerTls loadTls(SidecarConfig.Listener l, String prefix) {
         try {
-            return ServerTls.load(l.tls().certificate(), l.tls().key());
+            return ServerTls.load(l.tls().certificate(), l.tls().key(), l.tls().provider());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(prefix + ConfigKeys.TLS_CERTIFICATE.path(), e.getMessage());
+        } catch (UnsupportedOperationException e) {
+            throw new ConfigException(prefix + ConfigKeys.TLS_PROVIDER.path(), e.getMessage());
         }
     }
 

@@ -3,6 +3,7 @@ package io.smtpsidecar.config;
 import io.smtpsidecar.config.SidecarConfig.DnsServer;
 import io.smtpsidecar.config.SidecarConfig.Handshake;
 import io.smtpsidecar.config.SidecarConfig.TlsMode;
+import io.smtpsidecar.config.SidecarConfig.TlsProvider;
 import io.smtpsidecar.config.SidecarConfig.Transport;
 import io.smtpsidecar.hosts.HostList;
 import io.smtpsidecar.proxy.ProxyHeaderDecoder;
@@ -60,6 +61,8 @@ public final class ConfigKeys {
         ValueParsers.file(), LISTENER, RESTART);
     public static final ConfigKey<String> TLS_KEY = key("tls.key", "none", null, ValueParsers.file(), LISTENER,
         RESTART);
+    public static final ConfigKey<TlsProvider> TLS_PROVIDER = key("tls.provider", "`auto`", TlsProvider.AUTO,
+        ValueParsers.choice(TlsProvider.class, TlsProvider::label), TlsProvider::label, LISTENER, RESTART);
     public static final ConfigKey<Duration> TLS_HANDSHAKE_TIMEOUT = key("tls.handshakeTimeout", "`10s`",
         Duration.ofSeconds(10), ValueParsers.duration(), Durations::format, LISTENER, LIVE);
 

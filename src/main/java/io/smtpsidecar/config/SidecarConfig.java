@@ -252,12 +252,32 @@ public record SidecarConfig(ConfigValues values, List<Listener> listeners, Liste
      *
      * @param certificate the PEM certificate chain (terminate), or null
      * @param key the PEM private key (terminate), or null
+     * @param provider the TLS implementation
      * @param handshakeTimeout terminate: how long the TLS handshake may take after the PROXY header
      */
-    public record Tls(TlsMode mode, String certificate, String key, Duration handshakeTimeout) {
+    public record Tls(TlsMode mode, String certificate, String key, TlsProvider provider, Duration handshakeTimeout) {
         static Tls of(ConfigValues v) {
             return new Tls(v.get(ConfigKeys.TLS_MODE), v.get(ConfigKeys.TLS_CERTIFICATE), v.get(ConfigKeys.TLS_KEY),
-                v.get(ConfigKeys.TLS_HANDSHAKE_TIMEOUT));
+                v.get(ConfigKeys.TLS_PROVIDER), v.get(ConfigKeys.TLS_HANDSHAKE_TIMEOUT));
+        }
+    }
+
+    /** Whose TLS a terminating listener runs. */
+    public enum TlsProvider {
+        /** BoringSSL (netty-tcnative) where its library loads, else the JDK's. */
+        AUTO("auto"),
+        JDK("jdk"),
+        /** BoringSSL; a start-up error where its library does not load. */
+        OPENSSL("openssl");
+
+        private final String label;
+
+        TlsProvider(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
         }
     }
 

@@ -1,10 +1,12 @@
 package io.smtpsidecar.tls;
 
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import io.smtpsidecar.config.SidecarConfig.TlsProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +19,7 @@ import javax.net.ssl.SSLException;
 
 /**
  * The server side of a {@code tls: terminate} listener: the current certificate and key, TLS 1.2 and 1.3 only, on
- * the JDK's TLS. {@link #reloadIfChanged()} re-reads the PEM files (cert-manager renews a mounted Secret in place);
+ * BoringSSL (netty-tcnative) or the JDK's TLS. {@link #reloadIfChanged()} re-reads the PEM files (cert-manager renews a mounted Secret in place);
  * a new pair that does not load keeps the old one. Sessions take the context current at their handshake, so a
  * reload never touches a session.
  */
@@ -29,15 +31,17 @@ public final class ServerTls {
 
     private final Path certificate;
     private final Path key;
+    private final SslProvider provider;
     private volatile SslContext context;
     private volatile String subject;
     private byte[] loaded;
     private byte[] rejected;
     private String problem;
 
-    private ServerTls(Path certificate, Path key) {
+    private ServerTls(Path certificate, Path key, SslProvider provider) {
         this.certificate = certificate;
         this.key = key;
+        this.provider = provider;
     }
 
     /**
@@ -45,12 +49,37 @@ public final class ServerTls {
      *
      * @throws IllegalArgumentException saying what is wrong with the files
      */
-    public static ServerTls load(String certificatePath, String keyPath) {
-        ServerTls tls = new ServerTls(Path.of(certificatePath), Path.of(keyPath));
+    public static ServerTls load(String certificatePath, String keyPath, TlsProvider provider) {
+        ServerTls tls = new ServerTls(Path.of(certificatePath), Path.of(keyPath), provider(provider));
         if (tls.reloadIfChanged() == Reload.INVALID) {
             throw new IllegalArgumentException(tls.problem);
         }
         return tls;
+    }
+
+    /**
+     * BoringSSL where its library loads ({@code auto}): its handshakes cost a fraction of the JDK's CPU
+     * (docs/BENCHMARKS.md).
+     *
+     * @throws UnsupportedOperationException for {@code openssl} where it does not load, saying why
+     */
+    static SslProvider provider(TlsProvider wanted) {
+        return switch (wanted) {
+            case JDK -> SslProvider.JDK;
+            case AUTO -> OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+            case OPENSSL -> {
+                if (!OpenSsl.isAvailable()) {
+                    throw new UnsupportedOperationException("BoringSSL is not available here: "
+                        + OpenSsl.unavailabilityCause() + " (auto or jdk run anywhere)");
+                }
+                yield SslProvider.OPENSSL;
+            }
+        };
+    }
+
+    /** The TLS implementation in use: {@code openssl} (BoringSSL) or {@code jdk}. */
+    public String providerName() {
+        return provider == SslProvider.OPENSSL ? "openssl" : "jdk";
     }
 
     /** A handler for one accepted connection, with the current certificate. */
@@ -90,7 +119,7 @@ public final class ServerTls {
         try {
             PemPair pair = PemPair.parse(certBytes, keyBytes);
             context = SslContextBuilder.forServer(pair.key(), pair.chain().toArray(new X509Certificate[0]))
-                .sslProvider(SslProvider.JDK).protocols(PROTOCOLS).build();
+                .sslProvider(provider).protocols(PROTOCOLS).build();
             subject = pair.chain().get(0).getSubjectX500Principal().getName();
         } catch (IllegalArgumentException | SSLException e) {
             return invalid(digest, e.getMessage());

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@code tls: terminate}: PROXY header, then the sidecar's TLS, then plain SMTP with XCLIENT to the backend. The
@@ -45,18 +45,22 @@ class TlsTerminateIT {
     }
 
     private JsonObject config() {
+        return config("auto");
+    }
+
+    private JsonObject config(String provider) {
         return new JsonObject()
             .put("proxy", new JsonObject().put("requiredHosts", "127.0.0.1").put("headerTimeout", "5s"))
             .put("config", new JsonObject().put("scanPeriod", "100ms"))
             .put("listeners", new JsonArray().add(new JsonObject().put("name", "submissions").put("port", 0)
                 .put("tls", new JsonObject().put("mode", "terminate").put("certificate", cert.toString())
-                    .put("key", key.toString()))));
+                    .put("key", key.toString()).put("provider", provider))));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"v1", "v2"})
-    void aMessageCrossesTlsWithTheRealClientsAddress(String version) throws Exception {
-        try (SidecarHarness h = new SidecarHarness(config());
+    @CsvSource({"v1, openssl", "v2, openssl", "v2, jdk"})
+    void aMessageCrossesTlsWithTheRealClientsAddress(String version, String provider) throws Exception {
+        try (SidecarHarness h = new SidecarHarness(config(provider));
              SmtpClient c = new SmtpClient("127.0.0.1", h.port("submissions"))) {
             c.send(version.equals("v1") ? ProxyHeaders.v1("192.0.2.45", 50123, "198.51.100.1", 465)
                 : ProxyHeaders.v2("192.0.2.45", 50123, "198.51.100.1", 465));
