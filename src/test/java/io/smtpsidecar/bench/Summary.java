@@ -374,8 +374,16 @@ final class Summary {
      */
     private String targets() {
         StringBuilder t = new StringBuilder("### targets\n\n| target | measured | met |\n|---|---|---|\n");
-        if (!runs(SIDECAR, "small").isEmpty()) {
-            smallTargets(t);
+        boolean small = !runs(SIDECAR, "small").isEmpty();
+        if (small) {
+            double nginxCpu = median(values(runs(NGINX, "small"), r -> cpuPer1k(r, List.of("nginx"))));
+            double haproxyCpu = median(values(runs(HAPROXY, "small"), r -> cpuPer1k(r, List.of("haproxy"))));
+            double sc5 = median(values(runs(SIDECAR, "small"), r -> cpuPer1k(r, List.of("sidecar"))));
+            target(t, "1. CPU per 1000 small sessions: sidecar (path 5) ≤ nginx (path 3); beyond: ≤ HAProxy (path 2)",
+                "sidecar " + f(sc5, 0) + " ms, nginx " + f(nginxCpu, 0) + " ms (" + f(sc5 / nginxCpu, 2)
+                    + "×), HAProxy " + f(haproxyCpu, 0) + " ms", sc5 <= nginxCpu);
+            double r43 = ratio("small", HAPROXY_SIDECAR, NGINX, "sessions_per_s");
+            target(t, "2. small sessions/s: path 4 ≥ path 3", f(r43, 2) + "× (median of per-round ratios)", r43 >= 1.0);
         }
         if (!runs(SIDECAR, "bulk").isEmpty()) {
             double b52 = ratio("bulk", SIDECAR, HAPROXY, "mb_per_s");
@@ -385,23 +393,14 @@ final class Summary {
                 + "sidecar " + f(bulkSidecarCpu / 1000, 3) + " ms, HAProxy " + f(bulkHaproxyCpu / 1000, 3) + " ms",
                 b52 >= 1.0 && bulkSidecarCpu <= bulkHaproxyCpu);
         }
+        if (small) {
+            double d99 = median(values(runs(DIRECT, "small"), r -> r.getDouble("banner_p99_ms")));
+            double s99 = median(values(runs(SIDECAR, "small"), r -> r.getDouble("banner_p99_ms")));
+            target(t, "4. banner p99 at 20 concurrent: path 5 ≤ direct + 1 ms", "direct " + f(d99, 2) + " ms, path 5 "
+                + f(s99, 2) + " ms (+" + f(s99 - d99, 2) + ")", s99 <= d99 + 1);
+        }
         otherTargets(t);
         return t.append("\n").toString();
-    }
-
-    private void smallTargets(StringBuilder t) {
-        double nginxCpu = median(values(runs(NGINX, "small"), r -> cpuPer1k(r, List.of("nginx"))));
-        double haproxyCpu = median(values(runs(HAPROXY, "small"), r -> cpuPer1k(r, List.of("haproxy"))));
-        double sc5 = median(values(runs(SIDECAR, "small"), r -> cpuPer1k(r, List.of("sidecar"))));
-        target(t, "1. CPU per 1000 small sessions: sidecar (path 5) ≤ nginx (path 3); beyond: ≤ HAProxy (path 2)",
-            "sidecar " + f(sc5, 0) + " ms, nginx " + f(nginxCpu, 0) + " ms (" + f(sc5 / nginxCpu, 2) + "×), HAProxy "
-                + f(haproxyCpu, 0) + " ms", sc5 <= nginxCpu);
-        double r43 = ratio("small", HAPROXY_SIDECAR, NGINX, "sessions_per_s");
-        target(t, "2. small sessions/s: path 4 ≥ path 3", f(r43, 2) + "× (median of per-round ratios)", r43 >= 1.0);
-        double d99 = median(values(runs(DIRECT, "small"), r -> r.getDouble("banner_p99_ms")));
-        double s99 = median(values(runs(SIDECAR, "small"), r -> r.getDouble("banner_p99_ms")));
-        target(t, "4. banner p99 at 20 concurrent: path 5 ≤ direct + 1 ms", "direct " + f(d99, 2) + " ms, path 5 "
-            + f(s99, 2) + " ms (+" + f(s99 - d99, 2) + ")", s99 <= d99 + 1);
     }
 
     private void otherTargets(StringBuilder t) {
