@@ -34,6 +34,11 @@ import javax.net.ssl.X509ExtendedTrustManager;
  */
 final class TlsClient {
     static final String PROTOCOL = "TLSv1.3";
+    /**
+     * The one suite offered, so that both servers run the same cipher: left to choose, nginx takes the client's first
+     * (this one, the JDK's and OpenSSL's first) and a JDK server behind Netty its own first (TLS_AES_128_GCM_SHA256).
+     */
+    static final String SUITE = "TLS_AES_256_GCM_SHA384";
 
     private final SSLContext context;
     private final int handshakeTimeoutMillis;
@@ -75,6 +80,7 @@ final class TlsClient {
         SSLEngine engine = context.createSSLEngine();
         engine.setUseClientMode(true);
         engine.setEnabledProtocols(new String[] {PROTOCOL});
+        engine.setEnabledCipherSuites(new String[] {SUITE});
         SslHandler tls = new SslHandler(engine);
         tls.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
         if (handshake != null) {
