@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks smtp-sidecar against HAProxy pass-through and nginx's mail proxy, on loopback, on this machine.
 #
-#   bash bench/run.sh            full run (5 rounds small, 3 rounds of the rest; about 14 minutes)
+#   bash bench/run.sh            full run (5 rounds small and tls, 3 rounds of the rest; about 20 minutes)
 #   bash bench/run.sh --quick    1 round, fewer sessions (under 3 minutes once the packages are installed)
 #
 # Paths, all ending at the same sink: bench/xclient-sink.c, a one-process epoll SMTP sink like Postfix's smtp-sink
