@@ -28,6 +28,7 @@
 #   BENCH_SIDECAR_WARM=N         the sidecar's backend.warmConnections (default 0, as it ships: every session connects)
 #   BENCH_SIDECAR_JAR=PATH       run this sidecar jar instead of target/smtp-sidecar.jar (before/after of a change)
 #   BENCH_WORKLOADS=small,bulk,sweep,idle,tls   a subset
+#   BENCH_TLS_PROVIDER=auto|jdk|openssl  the TLS sidecar's tls.provider (default auto: BoringSSL where it loads)
 #   BENCH_TLS_LOADTOOL_JAVA=PATH the load tool's java on the TLS paths (default: the newest JDK installed; the
 #                                client's handshakes share the cores with the servers, and JDK 25's EC is cheaper)
 #   BENCH_RESULTS=DIR            write the results there instead of bench/results
@@ -43,7 +44,7 @@ QUICK=0
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,33p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bench: unknown argument $a" >&2; exit 2 ;;
   esac
 done
@@ -342,7 +343,7 @@ EOF
 
 start_sidecar_tls() {
   sed -e "s/@LISTEN@/$SIDECAR_TLS/; s/@METRICS@/$METRICS_TLS/; s/@SINK@/$SINK/; s/@WARM@/$SIDECAR_WARM/" \
-    -e "s|@CERT@|$SCRATCH/tls.crt|; s|@KEY@|$SCRATCH/tls.key|" \
+    -e "s|@CERT@|$SCRATCH/tls.crt|; s|@KEY@|$SCRATCH/tls.key|; s/@PROVIDER@/${BENCH_TLS_PROVIDER:-auto}/" \
     "$BENCH_DIR/sidecar-tls.yaml.tmpl" > "$SCRATCH/sidecar-tls.yaml"
   # shellcheck disable=SC2086
   env $SIDECAR_ENV "$SIDECAR_JAVA" $SIDECAR_JVM_OPTS -jar "$JAR" --config "$SCRATCH/sidecar-tls.yaml" \
