@@ -115,7 +115,7 @@ final class Session extends ChannelInboundHandlerAdapter {
         } else if (phase == Phase.HANDSHAKE && passthroughPending != null) {
             // read before reading stopped: goes to the backend after the PROXY header
             passthroughPending.writeBytes(data);
-        } else if (phase == Phase.HANDSHAKE || phase == Phase.TLS) {
+        } else if (phase == Phase.HANDSHAKE) {
             fail(new Failure.EarlyTalker());
         }
     }

@@ -2,6 +2,7 @@ package io.smtpsidecar.tls;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -66,20 +67,22 @@ public final class ServerTls {
     static SslProvider provider(TlsProvider wanted) {
         return switch (wanted) {
             case JDK -> SslProvider.JDK;
-            case AUTO -> OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+            // reference-counted: the plain OPENSSL kind frees its native state in finalizers, which the image's JVM
+            // runs without (--finalization=disabled); SslHandler releases each engine when the connection ends
+            case AUTO -> OpenSsl.isAvailable() ? SslProvider.OPENSSL_REFCNT : SslProvider.JDK;
             case OPENSSL -> {
                 if (!OpenSsl.isAvailable()) {
                     throw new UnsupportedOperationException("BoringSSL is not available here: "
                         + OpenSsl.unavailabilityCause() + " (auto or jdk run anywhere)");
                 }
-                yield SslProvider.OPENSSL;
+                yield SslProvider.OPENSSL_REFCNT;
             }
         };
     }
 
     /** The TLS implementation in use: {@code openssl} (BoringSSL) or {@code jdk}. */
     public String providerName() {
-        return provider == SslProvider.OPENSSL ? "openssl" : "jdk";
+        return provider == SslProvider.OPENSSL_REFCNT ? "openssl" : "jdk";
     }
 
     /** A handler for one accepted connection, with the current certificate. */
@@ -116,6 +119,7 @@ public final class ServerTls {
         if (Arrays.equals(digest, loaded) || Arrays.equals(digest, rejected)) {
             return Reload.UNCHANGED;
         }
+        SslContext previous = context;
         try {
             PemPair pair = PemPair.parse(certBytes, keyBytes);
             context = SslContextBuilder.forServer(pair.key(), pair.chain().toArray(new X509Certificate[0]))
@@ -124,6 +128,8 @@ public final class ServerTls {
         } catch (IllegalArgumentException | SSLException e) {
             return invalid(digest, e.getMessage());
         }
+        // engines made from the old context hold their own reference: sessions in progress keep it alive
+        ReferenceCountUtil.release(previous);
         loaded = digest;
         rejected = null;
         problem = null;

@@ -54,6 +54,26 @@ class ServerTlsTest {
     }
 
     @Test
+    void boringSslStateIsFreedWithTheConnectionNotByAFinalizer() throws Exception {
+        put("ec.crt", "tls.crt");
+        put("ec-sec1.key", "tls.key");
+        ServerTls tls = ServerTls.load(dir.resolve("tls.crt").toString(), dir.resolve("tls.key").toString(),
+            TlsProvider.OPENSSL);
+        io.netty.channel.embedded.EmbeddedChannel channel = new io.netty.channel.embedded.EmbeddedChannel();
+        io.netty.handler.ssl.SslHandler handler = tls.newHandler(channel.alloc(), java.time.Duration.ofSeconds(5));
+        channel.pipeline().addLast(handler);
+        // the image runs with --finalization=disabled: the engine must be reference-counted and released on close
+        // (OpenSslEngine, the OPENSSL provider's, frees its native state in finalize())
+        assertThat(handler.engine().getClass().getName())
+            .isEqualTo("io.netty.handler.ssl.ReferenceCountedOpenSslEngine");
+        io.netty.util.ReferenceCounted engine = (io.netty.util.ReferenceCounted) handler.engine();
+        assertThat(engine.refCnt()).isEqualTo(1);
+        channel.close().sync();
+        channel.finishAndReleaseAll();
+        assertThat(engine.refCnt()).isZero();
+    }
+
+    @Test
     void aPairThatDoesNotLoadAtStartIsAnError() throws Exception {
         put("ec.crt", "tls.crt");
         put("other-sec1.key", "tls.key");
