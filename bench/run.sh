@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks smtp-sidecar against HAProxy pass-through and nginx's mail proxy, on loopback, on this machine.
 #
-#   bash bench/run.sh            full run (5 rounds small, 3 rounds of the rest; about 14 minutes)
+#   bash bench/run.sh            full run (5 rounds small and tls, 3 rounds of the rest; about 20 minutes)
 #   bash bench/run.sh --quick    1 round, fewer sessions (under 3 minutes once the packages are installed)
 #
 # Paths, all ending at the same sink: bench/xclient-sink.c, a one-process epoll SMTP sink like Postfix's smtp-sink
@@ -12,6 +12,10 @@
 #   3 haproxy-nginx  LoadTool -> HAProxy send-proxy-v2 -> nginx mail (proxy_protocol, xclient on, auth_http) -> sink
 #   4 haproxy-sidecar LoadTool -> HAProxy send-proxy-v2 -> smtp-sidecar (XCLIENT) -> sink
 #   5 sidecar        LoadTool -> smtp-sidecar (peer not in requiredHosts, XCLIENT) -> sink
+# and the TLS pair (workload tls): implicit TLS (465), the load tool sends a PROXY v2 header and then speaks TLS 1.3
+# from the first byte (full handshakes, no resumption); the same ECDSA P-256 certificate, made by openssl for the run:
+#   6 tls-nginx      LoadTool -> nginx mail (listen ssl proxy_protocol, TLSv1.3, xclient on, auth_http) -> sink
+#   7 tls-sidecar    LoadTool -> smtp-sidecar (tls.mode terminate, peer in requiredHosts, XCLIENT) -> sink
 # smtp-source (Postfix) checks the LoadTool on the direct path, against this sink and against smtp-sink.
 # Writes bench/results/latest.json, latest.md (tables) and latest-raw.jsonl (every run). Needs root (apt-get,
 # smtp-sink). Environment:
@@ -23,7 +27,10 @@
 #   BENCH_SIDECAR_JAVA=PATH      the sidecar's java with BENCH_SIDECAR_JVM_OPTS (default: java on the PATH)
 #   BENCH_SIDECAR_WARM=N         the sidecar's backend.warmConnections (default 0, as it ships: every session connects)
 #   BENCH_SIDECAR_JAR=PATH       run this sidecar jar instead of target/smtp-sidecar.jar (before/after of a change)
-#   BENCH_WORKLOADS=small,bulk,sweep,idle   a subset
+#   BENCH_WORKLOADS=small,bulk,sweep,idle,tls   a subset
+#   BENCH_TLS_PROVIDER=auto|jdk|openssl  the TLS sidecar's tls.provider (default auto: BoringSSL where it loads)
+#   BENCH_TLS_LOADTOOL_JAVA=PATH the load tool's java on the TLS paths (default: the newest JDK installed; the
+#                                client's handshakes share the cores with the servers, and JDK 25's EC is cheaper)
 #   BENCH_RESULTS=DIR            write the results there instead of bench/results
 set -euo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
@@ -37,11 +44,11 @@ QUICK=0
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bench: unknown argument $a" >&2; exit 2 ;;
   esac
 done
-WORKLOADS=${BENCH_WORKLOADS:-small,bulk,sweep,idle}
+WORKLOADS=${BENCH_WORKLOADS:-small,bulk,sweep,idle,tls}
 has_workload() { [[ ",$WORKLOADS," == *",$1,"* ]]; }
 
 say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -54,7 +61,7 @@ T_START=$(date +%s)
 . "$REPO_ROOT/scripts/lib/apt.sh"
 install_packages() {
   local missing
-  missing=$(apt_missing postfix haproxy nginx libnginx-mod-mail gcc libc6-dev)
+  missing=$(apt_missing postfix haproxy nginx libnginx-mod-mail gcc libc6-dev openssl)
   [ -z "$missing" ] && return 0
   say "installing:" $missing
   # shellcheck disable=SC2086
@@ -63,7 +70,7 @@ install_packages() {
 
 install_packages
 [ "$(id -u)" = 0 ] || die "run as root (smtp-sink drops privileges, packages may need installing)"
-for c in smtp-sink smtp-source haproxy nginx gcc java mvn jcmd; do command -v "$c" >/dev/null || die "$c not found"; done
+for c in smtp-sink smtp-source haproxy nginx gcc java mvn jcmd openssl; do command -v "$c" >/dev/null || die "$c not found"; done
 [ -f /usr/lib/nginx/modules/ngx_mail_module.so ] || die "nginx mail module missing (libnginx-mod-mail)"
 
 cd "$REPO_ROOT"
@@ -91,10 +98,14 @@ WORKERS=$CORES                 # nginx worker_processes = HAProxy nbthread: one 
 if [ $QUICK = 1 ]; then
   ROUNDS=1; SMALL_ROUNDS=1; SMALL_SESSIONS=2000; BULK_SESSIONS=200; WARMUP=1500
   SWEEP_SESSIONS=100,500,800,1000; IDLE_WANT=1000; IDLE_ROUNDS=1; SOURCE_RUNS=1; IDLE_WARM=500; IDLE_SETTLE_MS=1500
+  TLS_ROUNDS=1; TLS_SESSIONS=300; TLS_WARMUP=300
 else
   # warm-up: the sidecar's JIT settles after about 20,000 sessions (paths 4 and 5 both feed it)
   ROUNDS=3; SMALL_ROUNDS=5; SMALL_SESSIONS=6000; BULK_SESSIONS=1000; WARMUP=12000
   SWEEP_SESSIONS=1000,3000,4000,6000; IDLE_WANT=10000; IDLE_ROUNDS=3; SOURCE_RUNS=5; IDLE_WARM=2000; IDLE_SETTLE_MS=3000
+  # a TLS session costs the servers (and the client) several times a plain one: fewer sessions per run; the TLS
+  # sidecar's JIT (C2 alone in the image) is fed by this path only, so it gets the plain sidecar's 2 x 12,000 at once
+  TLS_ROUNDS=5; TLS_SESSIONS=3000; TLS_WARMUP=20000
 fi
 # a held session costs a proxy two sockets: keep below this process limit (inherited by every server)
 IDLE_FIT=$(( (FD_LIMIT - 300) / 2 ))
@@ -162,6 +173,7 @@ stop() {        # stop NAME: by pid, wait until it is gone
 
 SINK=$(free_port); SMTP_SINK=$(free_port); HA_TCP=$(free_port); HA_NGINX=$(free_port); HA_SIDECAR=$(free_port)
 NGINX=$(free_port); AUTH=$(free_port); SIDECAR=$(free_port); METRICS=$(free_port)
+NGINX_TLS=$(free_port); AUTH_TLS=$(free_port); SIDECAR_TLS=$(free_port); METRICS_TLS=$(free_port)
 
 start_sink() {
   gcc -O2 -o "$SCRATCH/xclient-sink" "$BENCH_DIR/xclient-sink.c" || die "cannot compile bench/xclient-sink.c"
@@ -268,16 +280,127 @@ start_sidecar() {
 start_proxies() { start_haproxy; start_nginx; start_sidecar; }
 stop_proxies() { stop sidecar; stop nginx; stop haproxy; }
 
+# ---- the TLS pair: its own nginx and sidecar, so that TLS leaves the other paths' processes (and the sidecar's
+# footprint at rest) as they were
+
+make_certificate() {   # one ECDSA P-256 pair, self-signed, for both servers; the load tool accepts only it
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench.test \
+    -addext subjectAltName=DNS:bench.test -keyout "$SCRATCH/tls.key" -out "$SCRATCH/tls.crt" \
+    > "$SCRATCH/openssl.log" 2>&1 || die "openssl could not make the certificate: $(tail -n 3 "$SCRATCH/openssl.log")"
+}
+
+start_nginx_tls() {
+  mkdir -p "$SCRATCH/nginx-tls/logs"
+  cat > "$SCRATCH/nginx-tls/nginx.conf" <<EOF
+load_module /usr/lib/nginx/modules/ngx_mail_module.so;
+daemon off;
+master_process on;
+worker_processes $WORKERS;
+worker_rlimit_nofile $FD_LIMIT;
+pid $SCRATCH/nginx-tls/nginx.pid;
+error_log $SCRATCH/nginx-tls/logs/error.log error;
+events {
+    worker_connections 16384;
+}
+http {
+    access_log off;
+    client_body_temp_path $SCRATCH/nginx-tls/body;
+    proxy_temp_path $SCRATCH/nginx-tls/proxy;
+    fastcgi_temp_path $SCRATCH/nginx-tls/fastcgi;
+    uwsgi_temp_path $SCRATCH/nginx-tls/uwsgi;
+    scgi_temp_path $SCRATCH/nginx-tls/scgi;
+    server {
+        listen 127.0.0.1:$AUTH_TLS;
+        location = /auth {
+            add_header Auth-Status OK;
+            add_header Auth-Server 127.0.0.1;
+            add_header Auth-Port $SINK;
+            return 204;
+        }
+    }
+}
+mail {
+    server_name nginx.bench.test;
+    auth_http 127.0.0.1:$AUTH_TLS/auth;
+    xclient on;
+    smtp_auth none;
+    ssl_certificate $SCRATCH/tls.crt;
+    ssl_certificate_key $SCRATCH/tls.key;
+    ssl_protocols TLSv1.3;
+    server {
+        listen 127.0.0.1:$NGINX_TLS ssl proxy_protocol backlog=4096;   # implicit TLS after the PROXY header
+        protocol smtp;
+        set_real_ip_from 127.0.0.0/8;   # the load tool's sources, which send the header themselves
+        timeout 60s;
+    }
+}
+EOF
+  nginx -p "$SCRATCH/nginx-tls" -e "$SCRATCH/nginx-tls/logs/error.log" -c "$SCRATCH/nginx-tls/nginx.conf" \
+    > "$SCRATCH/nginx-tls/logs/stdout.log" 2>&1 &
+  PID[nginx_tls]=$!
+  wait_port "$NGINX_TLS" nginx-tls; wait_port "$AUTH_TLS" nginx-tls
+}
+
+start_sidecar_tls() {
+  sed -e "s/@LISTEN@/$SIDECAR_TLS/; s/@METRICS@/$METRICS_TLS/; s/@SINK@/$SINK/; s/@WARM@/$SIDECAR_WARM/" \
+    -e "s|@CERT@|$SCRATCH/tls.crt|; s|@KEY@|$SCRATCH/tls.key|; s/@PROVIDER@/${BENCH_TLS_PROVIDER:-auto}/" \
+    "$BENCH_DIR/sidecar-tls.yaml.tmpl" > "$SCRATCH/sidecar-tls.yaml"
+  # shellcheck disable=SC2086
+  env $SIDECAR_ENV "$SIDECAR_JAVA" $SIDECAR_JVM_OPTS -jar "$JAR" --config "$SCRATCH/sidecar-tls.yaml" \
+    >> "$SCRATCH/sidecar-tls.log" 2>&1 &
+  PID[sidecar_tls]=$!
+  local i
+  for i in $(seq 1 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$SIDECAR_TLS") 2>/dev/null && return 0
+    kill -0 "${PID[sidecar_tls]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  die "smtp-sidecar with tls.mode terminate did not start (does this build terminate TLS?); the end of its log: $(tail -n 5 "$SCRATCH/sidecar-tls.log" | tr '\n' ' ')"
+}
+
+# the newest JDK installed, for the load tool on the TLS paths
+newest_java() {
+  local home v best=0 out=""
+  for home in /usr/lib/jvm/*/ /opt/java/*/; do
+    [ -f "$home/release" ] && [ -x "$home/bin/java" ] || continue
+    v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release")
+    [ -n "$v" ] && [ "$v" -gt "$best" ] && { best=$v; out="${home%/}/bin/java"; }
+  done
+  echo "${out:-java}"
+}
+
 start_sink
 start_proxies
 say "listening: sink $SINK, haproxy $HA_TCP/$HA_NGINX/$HA_SIDECAR, nginx $NGINX (auth $AUTH), sidecar $SIDECAR; scratch $SCRATCH"
+if has_workload tls; then
+  TLS_JAVA=${BENCH_TLS_LOADTOOL_JAVA:-$(newest_java)}
+  # --enable-native-access: JDK 25 warns about Netty's native transport otherwise (17 takes the option too)
+  LOADTOOL_TLS=("$TLS_JAVA" --enable-native-access=ALL-UNNAMED "${LOADTOOL[@]:1}")
+  make_certificate
+  start_nginx_tls
+  start_sidecar_tls
+  say "TLS pair listening: nginx $NGINX_TLS (auth $AUTH_TLS), sidecar $SIDECAR_TLS; load tool on $("$TLS_JAVA" -version 2>&1 | head -n 1)"
+fi
 
 # one transaction through every path before measuring anything
 for port in "$SINK" "$HA_TCP" "$HA_NGINX" "$HA_SIDECAR" "$SIDECAR"; do
   out=$("${LOADTOOL[@]}" run --port "$port" --concurrency 1 --sessions 3 --timeout-ms 10000)
   echo "$out" | grep -q '"errors":0' || die "smoke test on port $port failed: $out (logs in $SCRATCH)"
 done
-say "smoke test passed on all five paths"
+if has_workload tls; then
+  for target in "$NGINX_TLS:tls-nginx" "$SIDECAR_TLS:tls-sidecar"; do
+    port=${target%%:*}
+    out=$("${LOADTOOL_TLS[@]}" run --port "$port" --proxy v2 --tls "$SCRATCH/tls.crt" --concurrency 1 --sessions 3 \
+      --timeout-ms 10000 2>&1)
+    echo "$out" | grep -q '"errors":0' || die "smoke test on ${target#*:} (port $port) failed: $out (logs in $SCRATCH)"
+    echo "$out" | grep -q '"TLSv1.3 [A-Z0-9_]* EC-256"' ||
+      die "${target#*:} did not negotiate TLS 1.3 with the P-256 certificate: $out"
+    say "smoke test on ${target#*:}: $(echo "$out" | grep -o '"tls":\[[^]]*\]')"
+  done
+  say "smoke test passed on all seven paths"
+else
+  say "smoke test passed on all five paths"
+fi
 
 mkdir -p "$RESULTS"
 RAW=$SCRATCH/raw.jsonl
@@ -363,6 +486,41 @@ if [ ${#LOAD_WL[@]} -gt 0 ] && kill -0 "${PID[sidecar]}" 2>/dev/null; then
   say "sidecar at rest after the load: RSS ${rest_rss} kB, ${rest_threads} threads"
   printf '{"phase":"rest","rss_kb":%d,"threads":%d,"after":"load workloads, 10 s pause"}\n' \
     "$rest_rss" "$rest_threads" >> "$RAW"
+fi
+
+# ------------------------------------------------------------------ 4c. TLS: the sidecar terminating 465 against nginx
+
+# the same measure as "small" (CPU per 1000 sessions from /proc of each server's process tree, before and after every
+# run), with its own warm-up: the sidecar's JIT has not seen a handshake before this
+if has_workload tls; then
+  cat > "$SCRATCH/spec-tls.properties" <<EOF
+sources=127.0.0.2-127.0.0.41
+timeoutMs=10000
+maxSeconds=300
+rounds=$TLS_ROUNDS
+warmup.sessions=$TLS_WARMUP
+proc.nginx_tls=${PID[nginx_tls]}
+proc.sidecar_tls=${PID[sidecar_tls]}
+proc.sink=${PID[sink]}
+paths=6,7
+path.6.name=tls-nginx
+path.6.port=$NGINX_TLS
+path.6.procs=nginx_tls
+path.6.proxy=v2
+path.6.tls=$SCRATCH/tls.crt
+path.7.name=tls-sidecar
+path.7.port=$SIDECAR_TLS
+path.7.procs=sidecar_tls
+path.7.proxy=v2
+path.7.tls=$SCRATCH/tls.crt
+tls.concurrency=20
+tls.sessions=$TLS_SESSIONS
+tls.size=1024
+EOF
+  printf '{"phase":"meta","openssl":"%s","tls_certificate":"ECDSA P-256, self-signed (openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256)","tls_loadtool_java":"%s"}\n' \
+    "$(openssl version)" "$("$TLS_JAVA" -version 2>&1 | head -n 1 | tr -d '"')" >> "$RAW"
+  say "tls: $TLS_ROUNDS round(s) of $TLS_SESSIONS sessions per path after $TLS_WARMUP of warm-up, paths 6 and 7"
+  "${LOADTOOL_TLS[@]}" bench --spec "$SCRATCH/spec-tls.properties" --workloads tls --out "$RAW"
 fi
 
 # ------------------------------------------------------------------ 5. idle sessions (fresh proxies per run)

@@ -3,6 +3,7 @@ package io.smtpsidecar;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.smtpsidecar.config.ConfigException;
+import io.smtpsidecar.config.ConfigKeys;
 import io.smtpsidecar.config.ConfigLoader;
 import io.smtpsidecar.config.ConfigPrinter;
 import io.smtpsidecar.config.ConfigReader;
@@ -102,24 +103,40 @@ public final class Main {
             System.err.println("smtp-sidecar: " + e.getMessage());
             System.exit(EXIT_START);
             return;
+        } catch (ConfigException e) {
+            // a TLS certificate that does not load: a configuration error like any other
+            vertx.close();
+            fail("configuration error: " + e.getMessage());
+            return;
         } catch (Exception e) {
             // Exception, not RuntimeException: await() rethrows a checked cause as it is
-            LOG.error("cannot start: {} (listen {}:{}, metrics {}:{})", e.getMessage(), config.listen().host(),
-                config.listen().port(), config.metrics().host(), config.metrics().port());
+            LOG.error("cannot start: {} (listeners {}, metrics {}:{})", e.getMessage(), describe(config),
+                config.metrics().host(), config.metrics().port());
             System.exit(EXIT_START);
             return;
         }
         SidecarConfig running = app.config();
-        LOG.info("smtp-sidecar listening on {}:{}; backend {}:{} ({}); PROXY header required from: {}; "
-                + "metrics and health on {}:{}; transport {}, {} event loops", running.listen().host(), app.smtpPort(),
-            running.backend().host(), running.backend().port(), running.backend().handshake().label(),
-            running.proxy().requiredHosts().isEmpty() ? "no host" : running.proxy().requiredHosts(),
+        StringBuilder ports = new StringBuilder();
+        for (SidecarConfig.Listener l : running.listeners()) {
+            ports.append(ports.length() == 0 ? "" : ", ").append(l.host()).append(':').append(app.smtpPort(l.name()));
+            if (!running.singlePortForm()) {
+                ports.append(" (").append(l.name()).append(l.tls().mode() == SidecarConfig.TlsMode.NONE ? ""
+                    : ", tls " + l.tls().mode().label()).append(')');
+            }
+        }
+        LOG.info("smtp-sidecar listening on {}; metrics and health on {}:{}; transport {}, {} event loops", ports,
             running.metrics().host(), app.adminPort(), transport.describe(), running.listen().eventLoops());
+        for (SidecarConfig.Listener l : running.listeners()) {
+            LOG.info("listener {}: backend {}:{} ({}); PROXY header required from: {}", l.name(), l.backend().host(),
+                l.backend().port(), l.backend().handshake().label(),
+                l.proxy().requiredHosts().isEmpty() ? "no host" : l.proxy().requiredHosts());
+        }
         ConfigLoader watcher = null;
         if (configFile != null) {
-            SidecarConfig demoOverrides = demo ? running : null;
+            SidecarConfig.Backend demoBackend = demo ? running.backend() : null;
             watcher = new ConfigLoader(vertx, configFile, hostname, running.watch().scanPeriod());
-            watcher.watch(next -> app.reload(demoOverrides == null ? next : next.withBackend(demoOverrides.backend())),
+            watcher.watch(next -> app.reload(demoBackend == null ? next
+                    : next.withBackendAt(demoBackend.host(), demoBackend.port())),
                 app::reloadRejected);
         }
         installDrain(vertx, app, watcher);
@@ -213,12 +230,13 @@ public final class Main {
      * PROXY header, so the demo shows both a proxied session and (for a plain local client) the refusal mode.
      */
     private static SidecarConfig withDemoBackend(SidecarConfig c, int port) {
-        SidecarConfig.Backend b = c.backend();
-        SidecarConfig.Proxy p = c.proxy();
-        SidecarConfig.Proxy proxy = p.requiredHosts().isEmpty()
-            ? p.withRequiredHosts(HostList.parse("127.0.0.1")) : p;
-        return c.withProxy(proxy).withBackend(
-            b.at("127.0.0.1", port));
+        SidecarConfig demo = c.withBackendAt("127.0.0.1", port);
+        return c.proxy().requiredHosts().isEmpty()
+            ? demo.with(ConfigKeys.REQUIRED_HOSTS, HostList.parse("127.0.0.1")) : demo;
+    }
+
+    private static String describe(SidecarConfig c) {
+        return c.listeners().stream().map(l -> l.name() + "=" + l.host() + ":" + l.port()).toList().toString();
     }
 
     /** The pod or machine name; read from the kernel rather than DNS, which may be slow or absent at start. */

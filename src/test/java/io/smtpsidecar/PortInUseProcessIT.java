@@ -19,11 +19,11 @@ class PortInUseProcessIT {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {ConfigKeys.LISTEN_PORT, ConfigKeys.METRICS_PORT})
+    @ValueSource(strings = {"listen.port", "metrics.port"})
     void aTakenPortEndsTheStartWithOneLine(String key) throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
             int port = taken.getLocalPort();
-            boolean smtp = key.equals(ConfigKeys.LISTEN_PORT);
+            boolean smtp = key.equals(ConfigKeys.LISTEN_PORT.path());
             Path config = dir.resolve("sidecar.yaml");
             Files.writeString(config, """
                 listen: {host: 127.0.0.1, port: %d}

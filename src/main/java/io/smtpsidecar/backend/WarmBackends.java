@@ -52,8 +52,8 @@ public final class WarmBackends {
      * Fills the pool for this configuration (nothing when {@code backend.warmConnections} is 0); called at start and
      * after each reload, so that a session need not compare configurations.
      */
-    public void fill(SidecarConfig config) {
-        Key wanted = new Key(config.backend(), config.smtp().hostname());
+    public void fill(SidecarConfig.Listener listener) {
+        Key wanted = new Key(listener.backend(), listener.smtp().hostname());
         if (!wanted.equals(key)) {
             drop();
             key = wanted;

@@ -1,46 +1,30 @@
 package io.smtpsidecar.config;
 
-import io.smtpsidecar.addr.IpAddresses;
-import io.smtpsidecar.config.SidecarConfig.Backend;
-import io.smtpsidecar.config.SidecarConfig.Dns;
-import io.smtpsidecar.config.SidecarConfig.DnsServer;
 import io.smtpsidecar.config.SidecarConfig.Handshake;
-import io.smtpsidecar.config.SidecarConfig.Listen;
-import io.smtpsidecar.config.SidecarConfig.Proxy;
-import io.smtpsidecar.config.SidecarConfig.Smtp;
-import io.smtpsidecar.dns.HostNames;
-import io.smtpsidecar.hosts.HostList;
-import io.smtpsidecar.proxy.ProxyHeaderDecoder;
+import io.smtpsidecar.config.SidecarConfig.ListenerSpec;
+import io.smtpsidecar.config.SidecarConfig.TlsMode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * Turns the merged configuration JSON (YAML file, then {@code SIDECAR_*} environment overrides) into a validated
- * {@link SidecarConfig}. Pure: no I/O. Every problem is a {@link ConfigException} naming the key and the bad value.
+ * {@link SidecarConfig}, key by key from {@link ConfigKeys}. Pure: no I/O. Every problem is a {@link ConfigException}
+ * naming the key ({@code listeners[2].tls.key} inside a listener) and the bad value.
  */
 public final class ConfigReader {
-    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(3);
-    /**
-     * Addresses no real client has: loopback and link-local (which backends commonly trust), "this network"
-     * (0.0.0.0/8), limited broadcast, multicast, and IPv6's unspecified address with the deprecated IPv4-compatible
-     * block ::/96 ({@code ::127.0.0.1} would reach the backend as {@code IPV6:::7f00:1}). IPv4-mapped sources
-     * ({@code ::ffff:a.b.c.d}) are IPv4 by the time they are matched, so the IPv4 entries cover them.
-     */
-    public static final String DEFAULT_REJECT_SOURCES = "<; 127.0.0.0/8 ; ::1 ; 169.254.0.0/16 ; fe80::/10 ; "
-        + "0.0.0.0/8 ; 255.255.255.255 ; 224.0.0.0/4 ; ::/96 ; ff00::/8";
-    private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
+    /** The name of the one listener of the single-port form ({@code listen.port}). */
+    public static final String DEFAULT_LISTENER = "smtp";
+    private static final Pattern LISTENER_NAME = Pattern.compile("[a-z][a-z0-9]{0,31}");
 
-    private final JsonObject json;
-
-    private ConfigReader(JsonObject json) {
-        this.json = json;
+    private ConfigReader() {
     }
 
     /**
@@ -50,16 +34,33 @@ public final class ConfigReader {
      */
     public static SidecarConfig read(JsonObject file, Map<String, String> env, String machineHostname) {
         JsonObject merged = file.copy();
-        rejectUnknownKeys(merged, "");
-        for (String key : ConfigKeys.ALL) {
+        rejectUnknownKeys(merged);
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
             for (String name : ConfigKeys.envNames(key)) {
                 String value = env.get(name);
                 if (value != null) {
-                    ConfigKeys.put(merged, key, value);
+                    ConfigKeys.put(merged, key.path(), value);
                 }
             }
         }
-        return new ConfigReader(merged).build(machineHostname);
+        Map<ConfigKey<?>, Object> top = new LinkedHashMap<>();
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            top.put(key, parse(key, raw(merged, key.path()), ""));
+        }
+        if (top.get(ConfigKeys.LISTEN_EVENT_LOOPS) == null) {
+            top.put(ConfigKeys.LISTEN_EVENT_LOOPS, Runtime.getRuntime().availableProcessors());
+        }
+        if (top.get(ConfigKeys.SMTP_HOSTNAME) == null) {
+            top.put(ConfigKeys.SMTP_HOSTNAME, parse(ConfigKeys.SMTP_HOSTNAME, machineHostname, ""));
+        }
+        ConfigValues values = new ConfigValues(top);
+        List<ListenerSpec> listeners = listeners(merged.getValue(ConfigKeys.LISTENERS), values,
+            raw(merged, ConfigKeys.LISTEN_PORT.path()) != null);
+        SidecarConfig config = SidecarConfig.of(values, listeners);
+        for (int i = 0; i < config.listeners().size(); i++) {
+            check(config.listeners().get(i), merged.containsKey(ConfigKeys.LISTENERS) ? "listeners[" + i + "]." : "");
+        }
+        return config;
     }
 
     /** The {@code SIDECAR_*} variables that name no key (Kubernetes injects some for a Service named "sidecar"). */
@@ -75,90 +76,54 @@ public final class ConfigReader {
         return unknown;
     }
 
-    private SidecarConfig build(String machineHostname) {
-        Listen listen = new Listen(
-            host(ConfigKeys.LISTEN_HOST, "0.0.0.0"),
-            integer(ConfigKeys.LISTEN_PORT, 2525, 0, 65535),
-            // one per core, like nginx's worker_processes auto: more only adds context switches (docs/BENCHMARKS.md)
-            integer(ConfigKeys.LISTEN_EVENT_LOOPS, Runtime.getRuntime().availableProcessors(), 1, 1024),
-            transport());
-        Proxy proxy = new Proxy(
-            hostList(ConfigKeys.REQUIRED_HOSTS),
-            duration(ConfigKeys.HEADER_TIMEOUT, DEFAULT_HEADER_TIMEOUT),
-            integer(ConfigKeys.MAX_HEADER_BYTES, ProxyHeaderDecoder.DEFAULT_MAX_HEADER,
-                ProxyHeaderDecoder.MIN_MAX_HEADER, ProxyHeaderDecoder.MAX_MAX_HEADER),
-            raw(ConfigKeys.REJECT_SOURCES) == null ? HostList.parse(DEFAULT_REJECT_SOURCES)
-                : hostList(ConfigKeys.REJECT_SOURCES),
-            bool(ConfigKeys.REJECT_OWN_ADDRESS, true));
-        Handshake handshake = handshake();
-        Backend backend = new Backend(
-            host(ConfigKeys.BACKEND_HOST, "127.0.0.1"),
-            integer(ConfigKeys.BACKEND_PORT, 25, 1, 65535),
-            duration(ConfigKeys.BACKEND_CONNECT_TIMEOUT, Duration.ofSeconds(5)),
-            duration(ConfigKeys.BACKEND_GREETING_TIMEOUT, Duration.ofSeconds(10)),
-            handshake,
-            warmConnections(handshake),
-            duration(ConfigKeys.BACKEND_WARM_MAX_IDLE, Duration.ofSeconds(60)));
-        String hostname = hostname(machineHostname);
-        Smtp smtp = new Smtp(
-            hostname,
-            banner(hostname),
-            integer(ConfigKeys.REFUSAL_MAX_COMMANDS, 20, 1, 10_000),
-            duration(ConfigKeys.REFUSAL_IDLE_TIMEOUT, Duration.ofSeconds(30)),
-            duration(ConfigKeys.HALF_CLOSE_TIMEOUT, Duration.ofMinutes(5)));
-        Dns dns = new Dns(
-            bool(ConfigKeys.DNS_REVERSE_LOOKUP, true),
-            dnsServers(),
-            duration(ConfigKeys.DNS_TIMEOUT, Duration.ofSeconds(2)),
-            integer(ConfigKeys.DNS_CACHE_SIZE, 10_000, 0, 10_000_000),
-            duration(ConfigKeys.DNS_CACHE_TTL, Duration.ofMinutes(5)));
-        SidecarConfig.Limits limits = new SidecarConfig.Limits(
-            integer(ConfigKeys.LIMITS_MAX_CONNECTIONS, 10_000, 0, 1_000_000),
-            integer(ConfigKeys.LIMITS_PER_CLIENT, 100, 0, 1_000_000),
-            integer(ConfigKeys.LIMITS_RATE_PER_CLIENT, 1200, 0, 1_000_000),
-            integer(ConfigKeys.LIMITS_TRACKED_CLIENTS, 100_000, 100, 10_000_000));
-        SidecarConfig.Metrics metrics = new SidecarConfig.Metrics(
-            host(ConfigKeys.METRICS_HOST, "0.0.0.0"),
-            integer(ConfigKeys.METRICS_PORT, 9100, 0, 65535));
-        SidecarConfig.Health health = new SidecarConfig.Health(
-            duration(ConfigKeys.HEALTH_BACKEND_CHECK_INTERVAL, Duration.ofSeconds(5)));
-        SidecarConfig.Shutdown shutdown = new SidecarConfig.Shutdown(
-            duration(ConfigKeys.SHUTDOWN_DRAIN_TIMEOUT, Duration.ofSeconds(25)));
-        SidecarConfig.Watch watch = new SidecarConfig.Watch(duration(ConfigKeys.CONFIG_SCAN_PERIOD, Duration.ofSeconds(5)));
-        return new SidecarConfig(listen, proxy, backend, smtp, dns, limits, metrics, health, shutdown, watch, logFormat());
+    private static Object parse(ConfigKey<?> key, Object raw, String prefix) {
+        if (raw == null) {
+            return key.defaultValue();
+        }
+        try {
+            return key.parser().parse(raw);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(prefix + key.path(), e.getMessage());
+        }
     }
 
-    private SidecarConfig.Log logFormat() {
-        String v = string(ConfigKeys.LOG_FORMAT, "text");
-        return switch (v.toLowerCase(Locale.ROOT)) {
-            case "text" -> SidecarConfig.Log.TEXT;
-            case "json" -> SidecarConfig.Log.JSON;
-            default -> throw new ConfigException(ConfigKeys.LOG_FORMAT, "'" + v + "' is not one of: text, json");
-        };
-    }
-
-    private static void rejectUnknownKeys(JsonObject obj, String prefix) {
-        for (String name : obj.fieldNames()) {
-            String path = prefix + name;
-            Object value = obj.getValue(name);
-            if (ConfigKeys.ALL.contains(path)) {
+    private static void rejectUnknownKeys(JsonObject root) {
+        for (String section : root.fieldNames()) {
+            if (section.equals(ConfigKeys.LISTENERS)) {
                 continue;
             }
-            boolean section = ConfigKeys.ALL.stream().anyMatch(k -> k.startsWith(path + "."));
-            if (section && value instanceof JsonObject child) {
-                rejectUnknownKeys(child, path + ".");
-            } else if (section) {
-                throw new ConfigException(path, "expected a section with keys, got '" + value + "'");
-            } else {
-                throw new ConfigException(path, "unknown key (known keys: " + String.join(", ", ConfigKeys.ALL) + ")");
+            rejectUnknownSection(root.getValue(section), section, "", false);
+        }
+    }
+
+    /** A section of the file or of a listener: known, a mapping, and holding only known (per-listener) keys. */
+    private static void rejectUnknownSection(Object value, String section, String prefix, boolean listener) {
+        List<String> known = ConfigKeys.ALL.stream().filter(k -> k.section().equals(section))
+            .filter(k -> !listener || k.perListener()).map(ConfigKey::path).toList();
+        if (known.isEmpty()) {
+            List<String> all = ConfigKeys.ALL.stream().filter(k -> !listener || k.perListener())
+                .map(ConfigKey::path).toList();
+            String what = listener && ConfigKeys.sections().contains(section)
+                ? "cannot be set per listener (per-listener sections: tls, proxy, backend, smtp, limits)"
+                : "unknown key (known keys: " + String.join(", ", all) + (listener ? "" : ", listeners") + ")";
+            throw new ConfigException(prefix + section, what);
+        }
+        if (!(value instanceof JsonObject obj)) {
+            throw new ConfigException(prefix + section, "expected a section with keys, got '" + value + "'");
+        }
+        for (String name : obj.fieldNames()) {
+            String path = section + "." + name;
+            if (!known.contains(path)) {
+                ConfigKey<?> key = ConfigKeys.byPath(path);
+                throw new ConfigException(prefix + path, key != null ? "cannot be set per listener"
+                    : "unknown key (known keys: " + String.join(", ", known) + ")");
             }
         }
     }
 
-    private Object raw(String key) {
-        String[] parts = key.split("\\.");
-        Object value = json;
-        for (String part : parts) {
+    private static Object raw(JsonObject root, String path) {
+        Object value = root;
+        for (String part : path.split("\\.")) {
             if (!(value instanceof JsonObject obj)) {
                 return null;
             }
@@ -167,198 +132,132 @@ public final class ConfigReader {
         return value;
     }
 
-    private String string(String key, String def) {
-        Object v = raw(key);
-        if (v == null) {
-            return def;
+    private static List<ListenerSpec> listeners(Object list, ConfigValues top, boolean portSet) {
+        ConfigValues none = new ConfigValues(Map.of());
+        if (list == null) {
+            return List.of(new ListenerSpec(DEFAULT_LISTENER, null, top.get(ConfigKeys.LISTEN_PORT), none));
         }
-        if (v instanceof JsonObject || v instanceof JsonArray) {
-            throw new ConfigException(key, "expected a single value, got '" + v + "'");
+        if (portSet) {
+            throw new ConfigException(ConfigKeys.LISTEN_PORT.path(),
+                "not used with listeners (each listener has its own port; listen.host stays their default host)");
         }
-        return v.toString().trim();
-    }
-
-    private int integer(String key, int def, int min, int max) {
-        Object v = raw(key);
-        if (v == null) {
-            return def;
+        if (!(list instanceof JsonArray array) || array.isEmpty()) {
+            throw new ConfigException(ConfigKeys.LISTENERS, "expected a list of listeners (name, port, ...), got '"
+                + list + "'");
         }
-        String text = v.toString().trim();
-        long n;
-        try {
-            n = Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key, "'" + v + "' is not a whole number (" + min + ".." + max + ")");
-        }
-        if (n < min || n > max) {
-            throw new ConfigException(key, "'" + v + "' is out of range (" + min + ".." + max + ")");
-        }
-        return (int) n;
-    }
-
-    private Duration duration(String key, Duration def) {
-        Object v = raw(key);
-        if (v == null) {
-            return def;
-        }
-        Duration d = Durations.parse(v.toString());
-        if (d == null) {
-            throw new ConfigException(key, "'" + v + "' is not a duration (write e.g. 500ms, 3s, 2m)");
-        }
-        if (d.isZero() || d.compareTo(MAX_TIMEOUT) > 0) {
-            throw new ConfigException(key, "'" + v + "' is out of range (1ms..1h)");
-        }
-        return d;
-    }
-
-    private boolean bool(String key, boolean def) {
-        Object v = raw(key);
-        if (v == null) {
-            return def;
-        }
-        return switch (v.toString().trim().toLowerCase(Locale.ROOT)) {
-            case "true", "yes", "on" -> true;
-            case "false", "no", "off" -> false;
-            default -> throw new ConfigException(key, "'" + v + "' is not a boolean (true or false)");
-        };
-    }
-
-    private String host(String key, String def) {
-        String v = string(key, def);
-        if (IpAddresses.parse(v) == null && !HostNames.isValid(v)) {
-            throw new ConfigException(key, "'" + v + "' is neither an IP address nor a host name");
-        }
-        return v;
-    }
-
-    private HostList hostList(String key) {
-        Object v = raw(key);
-        try {
-            if (v == null) {
-                return HostList.empty();
+        List<ListenerSpec> specs = new ArrayList<>();
+        Map<String, Integer> names = new HashMap<>();
+        for (int i = 0; i < array.size(); i++) {
+            String prefix = ConfigKeys.LISTENERS + "[" + i + "]";
+            if (!(array.getValue(i) instanceof JsonObject item)) {
+                throw new ConfigException(prefix, "expected a listener (name, port, ...), got '"
+                    + array.getValue(i) + "'");
             }
-            if (v instanceof JsonArray array) {
-                List<String> items = new ArrayList<>();
-                for (Object item : array) {
-                    if (item == null || item instanceof JsonObject || item instanceof JsonArray) {
-                        throw new IllegalArgumentException("item '" + item + "' is not an address or CIDR");
-                    }
-                    items.add(item.toString());
+            ListenerSpec spec = listener(item, prefix + ".");
+            Integer before = names.putIfAbsent(spec.name(), i);
+            if (before != null) {
+                throw new ConfigException(prefix + ".name", "'" + spec.name() + "' is already the name of listeners["
+                    + before + "]");
+            }
+            for (int j = 0; j < specs.size(); j++) {
+                if (sameAddress(specs.get(j), spec, top)) {
+                    throw new ConfigException(prefix + ".port", host(spec, top) + ":" + spec.port()
+                        + " is already the address of listeners[" + j + "] (" + specs.get(j).name() + ")");
                 }
-                return HostList.of(items);
             }
-            if (v instanceof JsonObject) {
-                throw new IllegalArgumentException("expected a host-list string or a list, got a section");
+            specs.add(spec);
+        }
+        return specs;
+    }
+
+    private static ListenerSpec listener(JsonObject item, String prefix) {
+        for (String field : item.fieldNames()) {
+            if (!ConfigKeys.LISTENER_FIELDS.contains(field)) {
+                rejectUnknownSection(item.getValue(field), field, prefix, true);
             }
-            return HostList.parse(v.toString());
+        }
+        Object name = item.getValue("name");
+        if (name == null || !LISTENER_NAME.matcher(ValueParsers.scalar(name)).matches()) {
+            throw new ConfigException(prefix + "name", (name == null ? "missing" : "'" + name + "' is not")
+                + " a lower-case word of letters and digits, starting with a letter, at most 32 (e.g. submission)");
+        }
+        String host = null;
+        if (item.getValue("host") != null) {
+            try {
+                host = ValueParsers.host().parse(item.getValue("host"));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(prefix + "host", e.getMessage());
+            }
+        }
+        if (item.getValue("port") == null) {
+            throw new ConfigException(prefix + "port", "missing (every listener needs its port)");
+        }
+        int port;
+        try {
+            port = ValueParsers.integer(0, 65535).parse(item.getValue("port"));
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(key, e.getMessage());
+            throw new ConfigException(prefix + "port", e.getMessage());
         }
-    }
-
-    /** A PROXY header or a plain connection carries the client from its first byte: nothing can be opened ahead. */
-    private int warmConnections(Handshake handshake) {
-        int n = integer(ConfigKeys.BACKEND_WARM_CONNECTIONS, 0, 0, 10_000);
-        if (n > 0 && handshake != Handshake.XCLIENT) {
-            throw new ConfigException(ConfigKeys.BACKEND_WARM_CONNECTIONS, n + " needs backend.handshake: xclient (with "
-                + handshake.label() + " the backend learns the client from the connection's first bytes)");
-        }
-        return n;
-    }
-
-    private SidecarConfig.Transport transport() {
-        String v = string(ConfigKeys.LISTEN_TRANSPORT, "auto");
-        for (SidecarConfig.Transport t : SidecarConfig.Transport.values()) {
-            if (t.label().equalsIgnoreCase(v)) {
-                return t;
+        Map<ConfigKey<?>, Object> settings = new LinkedHashMap<>();
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            Object raw = raw(item, key.path());
+            if (key.perListener() && raw != null) {
+                settings.put(key, parse(key, raw, prefix));
             }
         }
-        throw new ConfigException(ConfigKeys.LISTEN_TRANSPORT, "'" + v + "' is not one of: auto, nio, epoll, io_uring");
+        return new ListenerSpec(ValueParsers.scalar(name), host, port, new ConfigValues(settings));
     }
 
-    private Handshake handshake() {
-        String v = string(ConfigKeys.BACKEND_HANDSHAKE, "xclient");
-        for (Handshake h : Handshake.values()) {
-            if (h.label().equalsIgnoreCase(v)) {
-                return h;
-            }
-        }
-        throw new ConfigException(ConfigKeys.BACKEND_HANDSHAKE,
-            "'" + v + "' is not one of: xclient, proxy-v1, proxy-v2, none");
+    private static String host(ListenerSpec spec, ConfigValues top) {
+        return spec.host() != null ? spec.host() : top.get(ConfigKeys.LISTEN_HOST);
     }
 
-    private String hostname(String machineHostname) {
-        String v = string(ConfigKeys.SMTP_HOSTNAME, machineHostname);
-        if (!HostNames.isValid(v)) {
-            throw new ConfigException(ConfigKeys.SMTP_HOSTNAME, "'" + v + "' is not a valid host name");
+    /** Both would bind the same port on one address (a wildcard address overlaps every other); port 0 never. */
+    private static boolean sameAddress(ListenerSpec a, ListenerSpec b, ConfigValues top) {
+        if (a.port() != b.port() || a.port() == 0) {
+            return false;
         }
-        return v;
+        String ha = host(a, top);
+        String hb = host(b, top);
+        return ha.equalsIgnoreCase(hb) || isWildcard(ha) || isWildcard(hb);
     }
 
-    private String banner(String hostname) {
-        String v = string(ConfigKeys.SMTP_BANNER, hostname + " ESMTP");
-        if (v.isEmpty() || v.length() > 400 || !v.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
-            throw new ConfigException(ConfigKeys.SMTP_BANNER,
-                "'" + v + "' must be 1..400 printable ASCII characters (it follows '220 ' on the wire)");
-        }
-        return v;
+    private static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
     }
 
-    private List<DnsServer> dnsServers() {
-        String key = ConfigKeys.DNS_SERVERS;
-        Object v = raw(key);
-        List<String> items = new ArrayList<>();
-        if (v instanceof JsonArray array) {
-            array.forEach(item -> items.add(String.valueOf(item)));
-        } else if (v != null) {
-            for (String item : v.toString().split("[,\\s]+")) {
-                if (!item.isEmpty()) {
-                    items.add(item);
-                }
-            }
+    /** The rules between keys, on a listener's effective values; an error names the key where it was set. */
+    private static void check(SidecarConfig.Listener l, String prefix) {
+        ConfigValues own = l.spec().settings();
+        SidecarConfig.Backend backend = l.backend();
+        if (backend.warmConnections() > 0 && backend.handshake() != Handshake.XCLIENT) {
+            // a PROXY header or a plain connection carries the client from its first byte: nothing can be opened ahead
+            throw new ConfigException(where(prefix, own, ConfigKeys.BACKEND_WARM_CONNECTIONS),
+                backend.warmConnections() + " needs backend.handshake: xclient (with " + backend.handshake().label()
+                    + " the backend learns the client from the connection's first bytes)");
         }
-        List<DnsServer> servers = new ArrayList<>();
-        for (String item : items) {
-            servers.add(dnsServer(key, item.trim()));
+        SidecarConfig.Tls tls = l.tls();
+        if (tls.key() != null && tls.certificate() == null) {
+            throw new ConfigException(where(prefix, own, ConfigKeys.TLS_KEY),
+                "a key without tls.certificate (both are PEM files)");
         }
-        return List.copyOf(servers);
+        if (tls.mode() == TlsMode.TERMINATE && tls.certificate() == null) {
+            throw new ConfigException(where(prefix, own, ConfigKeys.TLS_CERTIFICATE),
+                "missing: tls.mode terminate needs tls.certificate and tls.key (PEM files)");
+        }
+        if (tls.mode() == TlsMode.TERMINATE && tls.key() == null) {
+            throw new ConfigException(where(prefix, own, ConfigKeys.TLS_KEY),
+                "missing: tls.mode terminate needs tls.certificate and tls.key (PEM files)");
+        }
+        if (tls.mode() == TlsMode.PASSTHROUGH && backend.handshake() != Handshake.PROXY_V1
+            && backend.handshake() != Handshake.PROXY_V2) {
+            throw new ConfigException(where(prefix, own, ConfigKeys.TLS_MODE), "passthrough needs backend.handshake: "
+                + "proxy-v1 or proxy-v2, not " + backend.handshake().label() + " (the client's TLS starts with its "
+                + "first byte, so the identity can only go ahead of it as a PROXY header)");
+        }
     }
 
-    private static DnsServer dnsServer(String key, String item) {
-        String host = item;
-        int port = 53;
-        if (item.startsWith("[")) {
-            int close = item.indexOf(']');
-            if (close < 0) {
-                throw new ConfigException(key, "'" + item + "' has no closing ']'");
-            }
-            host = item.substring(1, close);
-            String rest = item.substring(close + 1);
-            if (!rest.isEmpty()) {
-                if (!rest.startsWith(":")) {
-                    throw new ConfigException(key, "'" + item + "' must be [ipv6]:port");
-                }
-                port = port(key, item, rest.substring(1));
-            }
-        } else if (item.indexOf(':') >= 0 && item.indexOf(':') == item.lastIndexOf(':')) {
-            host = item.substring(0, item.indexOf(':'));
-            port = port(key, item, item.substring(item.indexOf(':') + 1));
-        }
-        if (IpAddresses.parse(host) == null) {
-            throw new ConfigException(key, "'" + item + "' is not an IP address (write 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:53)");
-        }
-        return new DnsServer(IpAddresses.format(IpAddresses.parse(host)), port);
-    }
-
-    private static int port(String key, String item, String text) {
-        try {
-            int port = Integer.parseInt(text);
-            if (port >= 1 && port <= 65535) {
-                return port;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new ConfigException(key, "'" + item + "' has a bad port '" + text + "'");
+    private static String where(String prefix, ConfigValues own, ConfigKey<?> key) {
+        return (own.has(key) ? prefix : "") + key.path();
     }
 }

@@ -6,25 +6,138 @@ import java.util.List;
 
 /**
  * One validated, immutable snapshot of the configuration. Sessions read it once when they are accepted, so a later
- * reload never changes a session half-way.
+ * reload never changes a session half-way. The records are views of {@link #values()} (the top-level keys, which
+ * listeners inherit); each {@link Listener} has its own effective proxy, backend, smtp, limits and tls settings.
  */
-public record SidecarConfig(Listen listen, Proxy proxy, Backend backend, Smtp smtp, Dns dns, Limits limits,
-                            Metrics metrics, Health health, Shutdown shutdown, Watch watch, Log log) {
+public record SidecarConfig(ConfigValues values, List<Listener> listeners, Listen listen, Proxy proxy,
+                            Backend backend, Smtp smtp, Tls tls, Dns dns, Limits limits, Metrics metrics,
+                            Health health, Shutdown shutdown, Watch watch, Log log) {
 
-    /** The same configuration with another backend (the demo points the sidecar at its own). */
-    public SidecarConfig withBackend(Backend other) {
-        return new SidecarConfig(listen, proxy, other, smtp, dns, limits, metrics, health, shutdown, watch, log);
+    /**
+     * Builds the records from the top-level values and the listeners' own settings.
+     *
+     * @param values every key of {@link ConfigKeys#ALL}; {@code smtp.banner} may be null (follows the host name)
+     * @param listeners the listeners, each with the keys it sets itself
+     */
+    public static SidecarConfig of(ConfigValues values, List<ListenerSpec> listeners) {
+        List<Listener> resolved = listeners.stream().map(l -> Listener.of(l, values)).toList();
+        return new SidecarConfig(values, resolved,
+            new Listen(values.get(ConfigKeys.LISTEN_HOST), values.get(ConfigKeys.LISTEN_PORT),
+                values.get(ConfigKeys.LISTEN_EVENT_LOOPS), values.get(ConfigKeys.LISTEN_TRANSPORT)),
+            Proxy.of(values), Backend.of(values), Smtp.of(values), Tls.of(values),
+            new Dns(values.get(ConfigKeys.DNS_REVERSE_LOOKUP), values.get(ConfigKeys.DNS_SERVERS),
+                values.get(ConfigKeys.DNS_TIMEOUT), values.get(ConfigKeys.DNS_CACHE_SIZE),
+                values.get(ConfigKeys.DNS_CACHE_TTL)),
+            Limits.of(values),
+            new Metrics(values.get(ConfigKeys.METRICS_HOST), values.get(ConfigKeys.METRICS_PORT)),
+            new Health(values.get(ConfigKeys.HEALTH_BACKEND_CHECK_INTERVAL)),
+            new Shutdown(values.get(ConfigKeys.SHUTDOWN_DRAIN_TIMEOUT)),
+            new Watch(values.get(ConfigKeys.CONFIG_SCAN_PERIOD)),
+            values.get(ConfigKeys.LOG_FORMAT));
     }
 
-    /** The same configuration with other PROXY settings. */
-    public SidecarConfig withProxy(Proxy other) {
-        return new SidecarConfig(listen, other, backend, smtp, dns, limits, metrics, health, shutdown, watch, log);
+    /** The same configuration with {@code key} set at the top level (listeners that set it themselves keep theirs). */
+    public <T> SidecarConfig with(ConfigKey<T> key, T value) {
+        return of(values.with(key, value), listeners.stream().map(Listener::spec).toList());
     }
 
-    /** Keys that only take effect at start: the listeners. A reload keeps the running values of these. */
+    /** The same configuration with another backend address everywhere (the demo points the sidecar at its own). */
+    public SidecarConfig withBackendAt(String host, int port) {
+        ConfigValues top = values.with(ConfigKeys.BACKEND_HOST, host).with(ConfigKeys.BACKEND_PORT, port);
+        return of(top, listeners.stream().map(l -> l.spec().without(ConfigKeys.BACKEND_HOST, ConfigKeys.BACKEND_PORT))
+            .toList());
+    }
+
+    /** Whether the listeners are the single-port form's one ({@code listen.port}, named smtp). */
+    public boolean singlePortForm() {
+        if (listeners.size() != 1) {
+            return false;
+        }
+        Listener l = listeners.get(0);
+        return l.name().equals(ConfigReader.DEFAULT_LISTENER) && l.spec().host() == null
+            && l.spec().settings().keys().isEmpty() && l.port() == listen.port();
+    }
+
+    /** The key that sets the port of listener {@code index}: {@code listen.port} or {@code listeners[i].port}. */
+    public String portKey(int index) {
+        return singlePortForm() ? ConfigKeys.LISTEN_PORT.path() : ConfigKeys.LISTENERS + "[" + index + "].port";
+    }
+
+    /** The listener named {@code name}, or null. */
+    public Listener listener(String name) {
+        return listeners.stream().filter(l -> l.name().equals(name)).findFirst().orElse(null);
+    }
+
+    /**
+     * A reloaded configuration with the running values of the keys that need a restart, and the running set of
+     * listeners (name, address, TLS mode and files); a listener of the new file with a running listener's name
+     * brings its other settings along.
+     */
     public SidecarConfig withStartupKeysOf(SidecarConfig running) {
-        return new SidecarConfig(running.listen, proxy, backend, smtp, dns, limits, running.metrics, health, shutdown,
-            running.watch, running.log);
+        ConfigValues top = values;
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            if (key.restart()) {
+                top = copy(top, key, running.values);
+            }
+        }
+        List<ListenerSpec> kept = new java.util.ArrayList<>();
+        for (Listener old : running.listeners) {
+            Listener fresh = listener(old.name());
+            ListenerSpec spec = fresh == null ? old.spec() : fresh.spec();
+            ConfigValues own = spec.settings();
+            for (ConfigKey<?> key : ConfigKeys.ALL) {
+                if (key.restart() && key.perListener()) {
+                    own = old.spec().settings().has(key) ? copy(own, key, old.spec().settings()) : own.without(key);
+                }
+            }
+            kept.add(new ListenerSpec(old.name(), old.host(), old.port(), own));
+        }
+        return of(top, kept);
+    }
+
+    private static <T> ConfigValues copy(ConfigValues into, ConfigKey<T> key, ConfigValues from) {
+        return into.with(key, from.get(key));
+    }
+
+    /**
+     * One listener as configured: its name, address and the keys it sets itself.
+     *
+     * @param host null: {@code listen.host}
+     * @param settings the per-listener keys this listener sets; the rest it inherits
+     */
+    public record ListenerSpec(String name, String host, int port, ConfigValues settings) {
+        ListenerSpec without(ConfigKey<?>... keys) {
+            ConfigValues s = settings;
+            for (ConfigKey<?> key : keys) {
+                s = s.without(key);
+            }
+            return new ListenerSpec(name, host, port, s);
+        }
+    }
+
+    /**
+     * A port the sidecar accepts SMTP on, with its effective settings (its own, else the top level's).
+     *
+     * @param name a lower-case word: the {@code listener} metric label and the JSON log field
+     */
+    public record Listener(String name, String host, int port, Tls tls, Proxy proxy, Backend backend, Smtp smtp,
+                           Limits limits, ListenerSpec spec) {
+        static Listener of(ListenerSpec spec, ConfigValues top) {
+            ConfigValues v = top;
+            for (ConfigKey<?> key : ConfigKeys.ALL) {
+                if (spec.settings().has(key)) {
+                    v = copy(v, key, spec.settings());
+                }
+            }
+            String host = spec.host() != null ? spec.host() : top.get(ConfigKeys.LISTEN_HOST);
+            return new Listener(spec.name(), host, spec.port(), Tls.of(v), Proxy.of(v), Backend.of(v), Smtp.of(v),
+                Limits.of(v), spec);
+        }
+
+        /** The same listener with other PROXY settings (tests and the demo). */
+        public Listener withProxy(Proxy other) {
+            return new Listener(name, host, port, tls, other, backend, smtp, limits, spec);
+        }
     }
 
     /** Where the sidecar accepts connections from the load balancer, and with which threads and I/O transport. */
@@ -57,6 +170,12 @@ public record SidecarConfig(Listen listen, Proxy proxy, Backend backend, Smtp sm
      */
     public record Proxy(HostList requiredHosts, Duration headerTimeout, int maxHeaderBytes, HostList rejectSources,
                         boolean rejectOwnAddress) {
+        static Proxy of(ConfigValues v) {
+            return new Proxy(v.get(ConfigKeys.REQUIRED_HOSTS), v.get(ConfigKeys.HEADER_TIMEOUT),
+                v.get(ConfigKeys.MAX_HEADER_BYTES), v.get(ConfigKeys.REJECT_SOURCES),
+                v.get(ConfigKeys.REJECT_OWN_ADDRESS));
+        }
+
         /** The same settings with another list of required hosts. */
         public Proxy withRequiredHosts(HostList hosts) {
             return new Proxy(hosts, headerTimeout, maxHeaderBytes, rejectSources, rejectOwnAddress);
@@ -69,6 +188,13 @@ public record SidecarConfig(Listen listen, Proxy proxy, Backend backend, Smtp sm
      */
     public record Backend(String host, int port, Duration connectTimeout, Duration greetingTimeout,
                           Handshake handshake, int warmConnections, Duration warmMaxIdle) {
+        static Backend of(ConfigValues v) {
+            return new Backend(v.get(ConfigKeys.BACKEND_HOST), v.get(ConfigKeys.BACKEND_PORT),
+                v.get(ConfigKeys.BACKEND_CONNECT_TIMEOUT), v.get(ConfigKeys.BACKEND_GREETING_TIMEOUT),
+                v.get(ConfigKeys.BACKEND_HANDSHAKE), v.get(ConfigKeys.BACKEND_WARM_CONNECTIONS),
+                v.get(ConfigKeys.BACKEND_WARM_MAX_IDLE));
+        }
+
         /** The same backend at another address (the demo points the sidecar at its own). */
         public Backend at(String otherHost, int otherPort) {
             return new Backend(otherHost, otherPort, connectTimeout, greetingTimeout, handshake, warmConnections,
@@ -104,13 +230,75 @@ public record SidecarConfig(Listen listen, Proxy proxy, Backend backend, Smtp sm
         }
     }
 
-    /** What the sidecar says itself: in refusal mode and in its own error replies. */
     /**
+     * What the sidecar says itself: in refusal mode and in its own error replies.
+     *
      * @param halfCloseTimeout how long a relayed session may stay half-closed (one side has ended its sending, the
      *                         other has not) before both sides are closed
      */
     public record Smtp(String hostname, String banner, int refusalMaxCommands, Duration refusalIdleTimeout,
                        Duration halfCloseTimeout) {
+        static Smtp of(ConfigValues v) {
+            String hostname = v.get(ConfigKeys.SMTP_HOSTNAME);
+            String banner = v.get(ConfigKeys.SMTP_BANNER);
+            return new Smtp(hostname, banner != null ? banner : hostname + " ESMTP",
+                v.get(ConfigKeys.REFUSAL_MAX_COMMANDS), v.get(ConfigKeys.REFUSAL_IDLE_TIMEOUT),
+                v.get(ConfigKeys.HALF_CLOSE_TIMEOUT));
+        }
+    }
+
+    /**
+     * TLS on a listener's client side.
+     *
+     * @param certificate the PEM certificate chain (terminate), or null
+     * @param key the PEM private key (terminate), or null
+     * @param provider the TLS implementation
+     * @param handshakeTimeout terminate: how long the TLS handshake may take after the PROXY header
+     */
+    public record Tls(TlsMode mode, String certificate, String key, TlsProvider provider, Duration handshakeTimeout) {
+        static Tls of(ConfigValues v) {
+            return new Tls(v.get(ConfigKeys.TLS_MODE), v.get(ConfigKeys.TLS_CERTIFICATE), v.get(ConfigKeys.TLS_KEY),
+                v.get(ConfigKeys.TLS_PROVIDER), v.get(ConfigKeys.TLS_HANDSHAKE_TIMEOUT));
+        }
+    }
+
+    /** Whose TLS a terminating listener runs. */
+    public enum TlsProvider {
+        /** BoringSSL (netty-tcnative) where its library loads, else the JDK's. */
+        AUTO("auto"),
+        JDK("jdk"),
+        /** BoringSSL; a start-up error where its library does not load. */
+        OPENSSL("openssl");
+
+        private final String label;
+
+        TlsProvider(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    /** What a listener does with TLS from the client. */
+    public enum TlsMode {
+        /** Bytes pass through: STARTTLS, if any, stays between the client and the MTA. */
+        NONE("none"),
+        /** Implicit TLS carried to the MTA untouched; the identity goes ahead as a PROXY header. */
+        PASSTHROUGH("passthrough"),
+        /** The sidecar does the TLS handshake and talks plain SMTP (with XCLIENT) to the MTA. */
+        TERMINATE("terminate");
+
+        private final String label;
+
+        TlsMode(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
     }
 
     /** Reverse lookups of the real client for XCLIENT NAME. */
@@ -118,9 +306,13 @@ public record SidecarConfig(Listen listen, Proxy proxy, Backend backend, Smtp sm
                       Duration cacheTtl) {
     }
 
-    /** Per-client limits, enforced on the real client after the header; 0 turns a limit off. */
+    /** Per-client limits, enforced on the real client after the header, counted per listener; 0 turns one off. */
     public record Limits(int maxConnections, int maxConnectionsPerClient, int connectionRatePerClient,
                          int maxTrackedClients) {
+        static Limits of(ConfigValues v) {
+            return new Limits(v.get(ConfigKeys.LIMITS_MAX_CONNECTIONS), v.get(ConfigKeys.LIMITS_PER_CLIENT),
+                v.get(ConfigKeys.LIMITS_RATE_PER_CLIENT), v.get(ConfigKeys.LIMITS_TRACKED_CLIENTS));
+        }
     }
 
     /** The HTTP port for /metrics, /healthz and /readyz. */

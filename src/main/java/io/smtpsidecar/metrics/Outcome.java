@@ -8,6 +8,8 @@ public enum Outcome {
     SYNC_ERROR("sync_error"),
     BACKEND_UNAVAILABLE("backend_unavailable"),
     LIMITED("limited"),
+    /** tls terminate: the TLS handshake failed (not TLS, no common protocol or cipher, timeout). */
+    TLS_FAILED("tls_failed"),
     CLOSED_EARLY("closed_early");
 
     private final String label;

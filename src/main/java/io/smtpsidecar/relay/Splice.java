@@ -9,6 +9,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.smtpsidecar.transport.SocketErrors;
@@ -24,8 +26,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>Backpressure: a read is written to the other channel and flushed once per read burst, or at once when the
  *       write buffer passes Netty's high-water mark; while the other channel's socket cannot take the bytes (the
  *       buffer stays over the mark) the reading channel stops reading.</li>
- *   <li>Half-close: when one side ends its sending (FIN), what was read from it is flushed and then the write side
- *       toward the other peer is shut ({@code shutdownOutput}). The other direction goes on until it ends too, or
+ *   <li>Half-close: when one side ends its sending (FIN, or a TLS close_notify), what was read from it is flushed
+ *       and then the write side toward the other peer is shut ({@code shutdownOutput}, after a close_notify of our
+ *       own toward a TLS client). The other direction goes on until it ends too, or
  *       until {@code smtp.halfCloseTimeout}; then both are closed.</li>
  *   <li>A side that fails or closes cannot take more bytes: what was read from it is flushed to the other side,
  *       which is then closed.</li>
@@ -124,10 +127,13 @@ public final class Splice {
         }
         d.to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (f.isSuccess() && d.to instanceof DuplexChannel duplex && !other.ended) {
-                duplex.shutdownOutput();
-                // its FIN will end the relay: closed at once, not half-closed (a shutdown of the input of a socket
-                // that has sent and received its FIN fails with ENOTCONN and an exception per session)
-                d.to.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+                SslHandler tls = d.to.pipeline().get(SslHandler.class);
+                if (tls != null) {
+                    // TLS ends its sending with close_notify before the FIN, or the client sees a truncation
+                    tls.closeOutbound().addListener(c -> shutdownOutput(duplex));
+                } else {
+                    shutdownOutput(duplex);
+                }
             }
         });
         if (halfCloseTimer == null) {
@@ -138,6 +144,16 @@ public final class Splice {
                 backend.close();
             }, halfCloseTimeout.toMillis(), TimeUnit.MILLISECONDS);
         }
+    }
+
+    private static void shutdownOutput(DuplexChannel channel) {
+        if (!channel.isActive()) {
+            return;
+        }
+        channel.shutdownOutput();
+        // its FIN will end the relay: closed at once, not half-closed (a shutdown of the input of a socket that has
+        // sent and received its FIN fails with ENOTCONN and an exception per session)
+        channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
     }
 
     private void cancelHalfCloseTimer() {
@@ -218,7 +234,8 @@ public final class Splice {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            // a TLS client's close_notify ends its sending as a FIN does (it may wait for ours before its FIN)
+            if (evt == ChannelInputShutdownEvent.INSTANCE || evt instanceof SslCloseCompletionEvent) {
                 flush();
                 inputEnded(this);
             }

@@ -81,6 +81,11 @@ final class ClientIdentity {
         return peer;
     }
 
+    /** The sidecar's own end of the accepted socket (the listener's address). */
+    InetSocketAddress local() {
+        return local;
+    }
+
     InetSocketAddress client() {
         return client;
     }

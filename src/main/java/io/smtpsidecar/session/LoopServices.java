@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -24,13 +25,14 @@ final class LoopServices {
     private final ContextInternal context;
     private final SidecarServices services;
     private final BackendConnector connector;
-    private final WarmBackends warm;
+    private final Map<String, WarmBackends> warm;
     private final Consumer<SessionRecord> log;
     private final Set<Session> open = new HashSet<>();
     private ReverseDns dns;
 
-    LoopServices(ContextInternal context, SidecarServices services, BackendConnector connector, WarmBackends warm,
-                 Consumer<SessionRecord> log, SidecarConfig.Dns dns) {
+    /** @param warm the warm backend connections of each listener on this loop */
+    LoopServices(ContextInternal context, SidecarServices services, BackendConnector connector,
+                 Map<String, WarmBackends> warm, Consumer<SessionRecord> log, SidecarConfig.Dns dns) {
         this.context = context;
         this.services = services;
         this.connector = connector;
@@ -55,8 +57,17 @@ final class LoopServices {
         return connector;
     }
 
-    WarmBackends warm() {
-        return warm;
+    WarmBackends warm(String listener) {
+        return warm.get(listener);
+    }
+
+    /** Fills each listener's warm connections for the configuration now in force (start, reload). */
+    void fillWarm(SidecarConfig config) {
+        config.listeners().forEach(l -> warm.get(l.name()).fill(l));
+    }
+
+    void closeWarm() {
+        warm.values().forEach(WarmBackends::close);
     }
 
     void log(SessionRecord record) {

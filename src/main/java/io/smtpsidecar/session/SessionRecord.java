@@ -7,17 +7,22 @@ import java.time.Duration;
 
 /**
  * What one connection did, written as one log line when it ends, in Exim's style:
- * {@code forwarded H=client5.e2e.test [127.0.0.5]:40001 PRX=127.0.0.1 P=proxy-v2 in=1234 out=567 T=0.123s}.
+ * {@code forwarded H=client5.e2e.test [127.0.0.5]:40001 I=[10.0.0.7]:2465 PRX=127.0.0.1 P=proxy-v2
+ * X=TLSv1.3:TLS_AES_256_GCM_SHA384 in=1234 out=567 T=0.123s}.
  *
  * @param peer the socket peer (the load balancer for proxied sessions)
  * @param client the identity the session was given (header source, or the socket peer)
  * @param clientName the forward-confirmed name sent as XCLIENT NAME, or null
  * @param reason why the session was refused or failed, or null
  * @param failedHeader up to 64 bytes of a failed PROXY header, or null
+ * @param listener the listener's name
+ * @param local the sidecar's end of the connection (the listener's address; Exim's {@code I=})
+ * @param tls the protocol and cipher of a terminated TLS session ({@code TLSv1.3:TLS_AES_128_GCM_SHA256}), or null
  */
 public record SessionRecord(InetSocketAddress peer, InetSocketAddress client, String clientName,
                             IdentitySource source, Outcome outcome, String reason, byte[] failedHeader,
-                            long bytesIn, long bytesOut, Duration duration) {
+                            long bytesIn, long bytesOut, Duration duration, String listener,
+                            InetSocketAddress local, String tls) {
 
     public String format() {
         StringBuilder sb = new StringBuilder(160);
@@ -26,10 +31,15 @@ public record SessionRecord(InetSocketAddress peer, InetSocketAddress client, St
             sb.append(clientName).append(' ');
         }
         appendAddress(sb, client);
+        sb.append(" I=");
+        appendAddress(sb, local);
         if (source == IdentitySource.PROXY_V1 || source == IdentitySource.PROXY_V2) {
             sb.append(" PRX=").append(IpAddresses.format(peer.getAddress()));
         }
         sb.append(" P=").append(source.label());
+        if (tls != null) {
+            sb.append(" X=").append(tls);
+        }
         if (reason != null) {
             sb.append(" reason=\"").append(reason.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
         }
@@ -54,10 +64,15 @@ public record SessionRecord(InetSocketAddress peer, InetSocketAddress client, St
         }
         f.put("ip", IpAddresses.format(client.getAddress()));
         f.put("port", client.getPort());
+        f.put("listener", listener);
+        f.put("interface", "[" + IpAddresses.format(local.getAddress()) + "]:" + local.getPort());
         if (source == IdentitySource.PROXY_V1 || source == IdentitySource.PROXY_V2) {
             f.put("prx", IpAddresses.format(peer.getAddress()));
         }
         f.put("p", source.label());
+        if (tls != null) {
+            f.put("tls", tls);
+        }
         if (reason != null) {
             f.put("reason", reason);
         }

@@ -31,7 +31,7 @@ public record TransportChoice(Transport transport, String name, String fallback)
 
     private static TransportChoice require(Transport transport, SidecarConfig.Transport wanted) {
         if (!usable(transport)) {
-            throw new ConfigException(ConfigKeys.LISTEN_TRANSPORT, wanted.label() + " is not available here: "
+            throw new ConfigException(ConfigKeys.LISTEN_TRANSPORT.path(), wanted.label() + " is not available here: "
                 + cause(transport) + " (auto or nio run anywhere)");
         }
         return new TransportChoice(transport, wanted.label(), null);

@@ -24,8 +24,10 @@ import java.util.Properties;
  * run        one load run, JSON on stdout:
  *            --port P [--host 127.0.0.1] [--concurrency 20] [--sessions 2000] [--size 1024] [--proxy none|v1|v2]
  *            [--sources 127.0.0.2-127.0.0.41] [--timeout-ms 30000] [--max-seconds 120]
+ *            [--tls CERT.pem]   implicit TLS 1.3 after the PROXY header, accepting only the certificate CERT.pem
  * bench      the interleaved load workloads of a spec file (paths, processes, sizes); appends JSON lines:
- *            --spec FILE --workloads small,bulk,sweep --out RAW.jsonl
+ *            --spec FILE --workloads small,bulk,sweep,tls --out RAW.jsonl
+ *            (per path: path.N.port, .name, .procs, and .proxy=none|v1|v2, .tls=CERT.pem for a TLS path)
  * idle       holds N sessions after EHLO on one path, measures RSS (and heap for JVMs) of the named processes;
  *            appends one JSON line: --port P --count N --path ID --round R --proc name=pid[:jvm] ... --out RAW.jsonl
  * summarize  medians, ratios, targets: --raw RAW.jsonl --json latest.json --md latest.md
@@ -66,15 +68,20 @@ public final class LoadTool {
             Integer.parseInt(one(o, "concurrency", "20")), Integer.parseInt(one(o, "sessions", "2000")),
             Long.parseLong(one(o, "max-seconds", "120")) * 1000, Integer.parseInt(one(o, "size", "1024")),
             SmtpLoad.ProxyMode.valueOf(one(o, "proxy", "none").toUpperCase()),
-            SmtpLoad.sources(one(o, "sources", "127.0.0.2-127.0.0.41")), Integer.parseInt(one(o, "timeout-ms", "30000")));
+            SmtpLoad.sources(one(o, "sources", "127.0.0.2-127.0.0.41")), Integer.parseInt(one(o, "timeout-ms", "30000")),
+            tls(one(o, "tls", ""), Integer.parseInt(one(o, "timeout-ms", "30000"))));
         SmtpLoad load = new SmtpLoad(vertx, options.sources(), options.timeoutMillis());
         SmtpLoad.Result r = load.run(options).await();
         System.out.println(resultJson(r, options).encode());
         vertx.close().await();
     }
 
+    private static TlsClient tls(String trusted, int timeoutMillis) {
+        return trusted.isBlank() ? null : TlsClient.pinning(Path.of(trusted), timeoutMillis);
+    }
+
     static JsonObject resultJson(SmtpLoad.Result r, SmtpLoad.Options o) {
-        return new JsonObject()
+        JsonObject json = new JsonObject()
             .put("concurrency", o.concurrency())
             .put("message_bytes", o.messageSize())
             .put("sessions_ok", r.ok())
@@ -86,6 +93,10 @@ public final class LoadTool {
             .put("banner_p99_ms", round(r.bannerMillis(99), 3))
             .put("banner_p999_ms", round(r.bannerMillis(99.9), 3))
             .put("error_samples", new JsonArray(new ArrayList<>(r.errorSamples())));
+        if (o.tls() != null) {
+            json.put("tls", new JsonArray(new ArrayList<>(r.tls())));
+        }
+        return json;
     }
 
     /** The interleaved runs: for each workload, rounds of A B C D E (one run per path), CPU per process per run. */
@@ -108,6 +119,10 @@ public final class LoadTool {
         }
         procs.put("loadtool", ProcessHandle.current().pid());
         List<String> paths = List.of(spec.getProperty("paths").split(","));
+        Map<String, TlsClient> tls = new HashMap<>();
+        for (String p : paths) {
+            tls.put(p, tls(spec.getProperty("path." + p + ".tls", ""), timeout));
+        }
 
         Vertx vertx = vertx();
         SmtpLoad load = new SmtpLoad(vertx, sources, timeout);
@@ -115,9 +130,10 @@ public final class LoadTool {
         int warm = Integer.parseInt(spec.getProperty("warmup.sessions", "1000"));
         for (String p : paths) {
             SmtpLoad.Options w = new SmtpLoad.Options("127.0.0.1", port(spec, p), 20, warm, maxMillis, 1024,
-                SmtpLoad.ProxyMode.NONE, sources, timeout);
+                proxy(spec, p), sources, timeout, tls.get(p));
             SmtpLoad.Result r = load.run(w).await();
-            System.err.printf("warm-up path %s: %d ok, %d errors %s%n", p, r.ok(), r.errors(), r.errorSamples());
+            System.err.printf("warm-up path %s: %d ok, %d errors %s%s%n", p, r.ok(), r.errors(), r.errorSamples(),
+                r.tls().isEmpty() ? "" : " " + r.tls());
         }
         for (String workload : workloads) {
             List<String[]> variants = new ArrayList<>();   // {label, concurrency, sessions, size}
@@ -137,7 +153,7 @@ public final class LoadTool {
                     for (String p : paths) {
                         SmtpLoad.Options options = new SmtpLoad.Options("127.0.0.1", port(spec, p),
                             Integer.parseInt(v[1]), Integer.parseInt(v[2]), maxMillis, Integer.parseInt(v[3]),
-                            SmtpLoad.ProxyMode.NONE, sources, timeout);
+                            proxy(spec, p), sources, timeout, tls.get(p));
                         Map<String, Long> before = cpu(procs);
                         SmtpLoad.Result r = load.run(options).await();
                         Map<String, Long> after = cpu(procs);
@@ -166,6 +182,10 @@ public final class LoadTool {
 
     private static int port(Properties spec, String path) {
         return Integer.parseInt(spec.getProperty("path." + path + ".port").trim());
+    }
+
+    private static SmtpLoad.ProxyMode proxy(Properties spec, String path) {
+        return SmtpLoad.ProxyMode.valueOf(spec.getProperty("path." + path + ".proxy", "none").trim().toUpperCase());
     }
 
     private static Map<String, Long> cpu(Map<String, Long> procs) {

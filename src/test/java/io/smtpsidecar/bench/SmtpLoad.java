@@ -12,9 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The load engine: closed-loop SMTP clients on Vert.x. Each client runs one full transaction per connection
@@ -26,16 +29,19 @@ import java.util.concurrent.atomic.AtomicLong;
 final class SmtpLoad {
     static final String CRLF = "\r\n";
 
-    /** What one run does. {@code sessions} is the total across all clients; {@code maxMillis} caps the wall time. */
+    /**
+     * What one run does. {@code sessions} is the total across all clients; {@code maxMillis} caps the wall time;
+     * {@code tls} null for plain SMTP, else implicit TLS (465) from the first byte after the PROXY header.
+     */
     record Options(String host, int port, int concurrency, int sessions, long maxMillis, int messageSize,
-                   ProxyMode proxy, List<String> sources, int timeoutMillis) {
+                   ProxyMode proxy, List<String> sources, int timeoutMillis, TlsClient tls) {
     }
 
     enum ProxyMode { NONE, V1, V2 }
 
-    /** The outcome of one run. */
+    /** The outcome of one run; {@code tls}: the distinct sessions seen ({@link TlsClient#describe}), TLS runs only. */
     record Result(int ok, int errors, double elapsedSeconds, long[] bannerNanos, long payloadBytes,
-                  List<String> errorSamples) {
+                  List<String> errorSamples, List<String> tls) {
         double sessionsPerSecond() {
             return elapsedSeconds > 0 ? ok / elapsedSeconds : 0;
         }
@@ -125,6 +131,8 @@ final class SmtpLoad {
         private final AtomicLong bannerIndex = new AtomicLong();
         private final long[] banners;
         private final ConcurrentLinkedQueue<String> samples = new ConcurrentLinkedQueue<>();
+        private final Set<String> tls = ConcurrentHashMap.newKeySet();
+        private final AtomicInteger described = new AtomicInteger();
         private final long deadline;
         private long startNanos;
 
@@ -175,7 +183,12 @@ final class SmtpLoad {
             long[] b = Arrays.copyOf(banners, (int) Math.min(banners.length, bannerIndex.get()));
             Arrays.sort(b);
             done.complete(new Result(ok.get(), errors.get(), elapsed, b, (long) ok.get() * o.messageSize(),
-                List.copyOf(samples)));
+                List.copyOf(samples), List.copyOf(tls)));
+        }
+
+        /** Describes the first sessions of a run only: all of them are alike, and it costs a certificate copy. */
+        Consumer<String> describer() {
+            return described.getAndIncrement() < 3 ? tls::add : null;
         }
     }
 
@@ -206,9 +219,12 @@ final class SmtpLoad {
                 socket.handler(this::onData);
                 socket.closeHandler(v -> end("closed by server at step " + step));
                 socket.exceptionHandler(e -> end("socket: " + e));
-                if (run.o.proxy() != ProxyMode.NONE) {
-                    socket.write(proxyHeader(run.o.proxy(), sources.get(c), socket.localAddress().port(),
-                        "127.0.0.1", run.o.port()));
+                Buffer header = run.o.proxy() == ProxyMode.NONE ? null : proxyHeader(run.o.proxy(), sources.get(c),
+                    socket.localAddress().port(), "127.0.0.1", run.o.port());
+                if (run.o.tls() != null) {
+                    run.o.tls().start(socket, header, run.describer());
+                } else if (header != null) {
+                    socket.write(header);
                 }
             });
         }

@@ -52,7 +52,7 @@ class DemoProcessIT {
             l -> l.contains("demo client: C: EHLO demo-client.example"),
             l -> l.contains("demo client: S: 250 2.0.0 Ok: queued"),
             l -> l.contains("demo client: S: 221 "),
-            l -> l.contains("forwarded H=[192.0.2.1]:50000 PRX=127.0.0.1 P=proxy-v1 "),
+            l -> l.contains("forwarded H=[192.0.2.1]:50000 I=[127.0.0.1]:") && l.contains(" PRX=127.0.0.1 P=proxy-v1 "),
             l -> l.contains("demo: the sidecar keeps running")));
         assertThat(output).as("the JVM collected garbage during the demo")
             .anyMatch(l -> l.contains("[gc") && l.contains("Pause Young"));

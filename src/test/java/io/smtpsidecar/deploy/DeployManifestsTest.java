@@ -9,10 +9,12 @@ import static io.smtpsidecar.deploy.Manifests.maps;
 import static io.smtpsidecar.deploy.Manifests.only;
 import static io.smtpsidecar.deploy.Manifests.string;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.smtpsidecar.addr.IpAddresses;
 import io.smtpsidecar.config.SidecarConfig;
+import io.smtpsidecar.deploy.Manifests.Listener;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -46,6 +49,7 @@ class DeployManifestsTest {
     private static Map<String, Object> sidecar;
     private static Map<String, Object> postfix;
     private static SidecarConfig config;
+    private static List<Listener> listeners;
 
     @TempDir
     Path tmp;
@@ -60,6 +64,7 @@ class DeployManifestsTest {
         sidecar = container(deployment, "sidecar");
         postfix = container(deployment, "postfix");
         config = Manifests.sidecarConfig(only(resources, "ConfigMap", "smtp-sidecar"));
+        listeners = Manifests.listeners(only(resources, "ConfigMap", "smtp-sidecar"));
     }
 
     private static List<String> kustomizationResources() throws Exception {
@@ -89,7 +94,11 @@ class DeployManifestsTest {
 
     @Test
     void sidecarConfigMapIsAcceptedByTheProductsLoader() {
-        assertThat(config.listen().port()).isEqualTo(2525);
+        assertThat(listeners).extracting(Listener::name, Listener::port)
+            .containsExactly(tuple("smtp", 2525), tuple("submission", 2587), tuple("submissions", 2465));
+        // listen.port beside listeners is a configuration error
+        assertThat(Manifests.sidecarFile(only(resources, "ConfigMap", "smtp-sidecar"))).doesNotContainKey("listen");
+        assertThat(listeners.get(2).setting("tls.mode")).isEqualTo("terminate");
         assertThat(config.backend().host()).isEqualTo("127.0.0.1");
         assertThat(config.backend().port()).isEqualTo(25);
         assertThat(config.proxy().requiredHosts().isEmpty()).isFalse();
@@ -102,7 +111,11 @@ class DeployManifestsTest {
 
     @Test
     void sidecarContainerListensWhereItsConfigurationSaysAndIsProbedOnTheOperationsPort() {
-        assertThat(containerPort(sidecar, "smtp")).isEqualTo(config.listen().port());
+        assertThat(maps(sidecar, "ports")).extracting(p -> p.get("name")).filteredOn(n -> !"metrics".equals(n))
+            .containsExactlyElementsOf(listeners.stream().map(Listener::portName).toList());
+        for (Listener listener : listeners) {
+            assertThat(containerPort(sidecar, listener.portName())).as(listener.name()).isEqualTo(listener.port());
+        }
         assertThat(containerPort(sidecar, "metrics")).isEqualTo(config.metrics().port());
         assertThat(get(sidecar, "livenessProbe.httpGet")).isEqualTo(Map.of("path", "/healthz", "port", "metrics"));
         assertThat(get(sidecar, "startupProbe.httpGet")).isEqualTo(Map.of("path", "/healthz", "port", "metrics"));
@@ -121,6 +134,41 @@ class DeployManifestsTest {
         assertThat(mount).doesNotContainKey("subPath").containsEntry("readOnly", true);
         assertThat(get(volume(string(mount, "name")), "configMap.name")).isEqualTo("smtp-sidecar");
         assertThat(volume(string(mount(sidecar, "/tmp"), "name"))).containsKey("emptyDir");
+    }
+
+    @Test
+    void theTlsSecretIsMountedAsADirectoryWhereTheTerminatingListenerAndPostfixReadIt() throws Exception {
+        Map<String, Object> secretVolume = maps(deployment, "spec.template.spec.volumes").stream()
+            .filter(v -> v.containsKey("secret")).findFirst().orElseThrow();
+        String secretName = string(secretVolume, "secret.secretName");
+        Map<String, Object> sidecarMount = mountOf(sidecar, string(secretVolume, "name"));
+        // subPath mounts never see a renewed Secret
+        assertThat(sidecarMount).doesNotContainKey("subPath").containsEntry("readOnly", true);
+        String dir = string(sidecarMount, "mountPath");
+        List<Listener> terminating = listeners.stream().filter(l -> "terminate".equals(l.setting("tls.mode")))
+            .toList();
+        assertThat(terminating).extracting(Listener::name).containsExactly("submissions");
+        for (Listener listener : terminating) {
+            // the two keys of a kubernetes.io/tls Secret
+            assertThat(listener.setting("tls.certificate")).isEqualTo(dir + "/tls.crt");
+            assertThat(listener.setting("tls.key")).isEqualTo(dir + "/tls.key");
+        }
+
+        Map<String, Object> postfixMount = mountOf(postfix, string(secretVolume, "name"));
+        assertThat(postfixMount).doesNotContainKey("subPath");
+        String postfixDir = string(postfixMount, "mountPath");
+        Map<Integer, List<String>> services = postfixInetServices(postfixFile("master.cf"));
+        for (int port : List.of(25, 587)) {
+            assertThat(services.get(port)).as("port " + port).contains("smtpd_tls_cert_file=" + postfixDir + "/tls.crt",
+                "smtpd_tls_key_file=" + postfixDir + "/tls.key");
+        }
+
+        // the optional cert-manager Certificate fills that Secret, for the name the sidecar announces
+        Map<String, Object> certificate = Manifests.document(DEPLOY.resolve("cert-manager/certificate.yaml"));
+        assertThat(string(certificate, "kind")).isEqualTo("Certificate");
+        assertThat(string(certificate, "spec.secretName")).isEqualTo(secretName);
+        assertThat(stringList(get(certificate, "spec.dnsNames"))).contains(config.smtp().hostname());
+        assertThat(string(certificate, "spec.privateKey.encoding")).isEqualTo("PKCS8");
     }
 
     @Test
@@ -162,15 +210,35 @@ class DeployManifestsTest {
     }
 
     @Test
-    void postfixFilesAreMountedOneByOneAndMatchTheChartDefaults() throws Exception {
+    void postfixHasAServiceOnTheBackendPortOfEveryListener() {
+        Map<Integer, List<String>> services = postfixInetServices(postfixFile("master.cf"));
+        for (Listener listener : listeners) {
+            Object port = listener.setting("backend.port");
+            int backendPort = port == null ? config.backend().port() : ((Number) port).intValue();
+            assertThat(services).as(listener.name() + " -> " + backendPort).containsKey(backendPort);
+            if ("terminate".equals(listener.setting("tls.mode"))) {
+                // the client's TLS ended at the sidecar: Postfix must not ask for STARTTLS before AUTH
+                assertThat(services.get(backendPort)).contains("smtpd_tls_security_level=none")
+                    .doesNotContain("smtpd_tls_auth_only=yes");
+            }
+        }
+        assertThat(services.keySet()).containsExactlyInAnyOrder(25, 587, 10465);
+        assertThat(services.get(587)).contains("smtpd_tls_security_level=encrypt");
+    }
+
+    @Test
+    void postfixFilesAreMountedOneByOneAndMatchTheChart() throws Exception {
         for (String file : List.of("main.cf", "master.cf")) {
             Map<String, Object> m = mount(postfix, "/etc/postfix/" + file);
             assertThat(m).containsEntry("subPath", file);
             assertThat(get(volume(string(m, "name")), "configMap.name")).isEqualTo("smtp-sidecar-postfix");
         }
+        // main.cf is the chart's default, master.cf the one of the chart's three-port example
         Map<String, Object> values = Manifests.document(Manifests.repo().resolve("helm/smtp-sidecar/values.yaml"));
-        assertThat(map(values, "mta.configFiles"))
-            .isEqualTo(map(only(resources, "ConfigMap", "smtp-sidecar-postfix"), "data"));
+        Map<String, Object> threePorts = Manifests.document(
+            Manifests.repo().resolve("helm/smtp-sidecar/ci/three-ports-values.yaml"));
+        assertThat(postfixFile("main.cf")).isEqualTo(map(values, "mta.configFiles").get("main.cf"));
+        assertThat(postfixFile("master.cf")).isEqualTo(map(threePorts, "mta.configFiles").get("master.cf"));
     }
 
     @Test
@@ -187,10 +255,15 @@ class DeployManifestsTest {
     }
 
     @Test
-    void servicesMapPort25ToTheSidecarAndKeepMetricsInside() {
+    void servicesMapTheThreeSmtpPortsToTheSidecarAndKeepMetricsInside() {
         Map<String, Object> smtp = only(resources, "Service", "smtp-sidecar");
-        Map<String, Object> port = maps(smtp, "spec.ports").get(0);
-        assertThat(port).containsEntry("port", 25).containsEntry("targetPort", "smtp");
+        assertThat(maps(smtp, "spec.ports"))
+            .extracting(p -> p.get("name"), p -> p.get("port"), p -> p.get("targetPort"), p -> p.get("nodePort"))
+            .containsExactly(tuple("smtp", 25, "smtp", 30025), tuple("submission", 587, "submission", 30587),
+                tuple("submissions", 465, "submissions", 30465));
+        // every target is a listener's container port
+        assertThat(maps(smtp, "spec.ports")).extracting(p -> p.get("targetPort"))
+            .containsExactlyElementsOf(listeners.stream().map(Listener::portName).toList());
         assertThat(string(smtp, "spec.externalTrafficPolicy")).isEqualTo("Local");
         assertThat(maps(smtp, "spec.ports")).noneMatch(p -> "metrics".equals(p.get("targetPort")));
 
@@ -217,31 +290,59 @@ class DeployManifestsTest {
         List<Map<String, Object>> rules = maps(policy, "spec.ingress");
         // a rule without "from" would admit everyone
         assertThat(rules).allMatch(r -> r.get("from") instanceof List<?> l && !l.isEmpty());
-        Map<String, Object> smtpRule = rules.stream()
-            .filter(r -> maps(r, "ports").stream().anyMatch(p -> "smtp".equals(p.get("port"))))
-            .findFirst().orElseThrow();
-        for (Map<String, Object> peer : maps(smtpRule, "from")) {
-            String cidr = string(peer, "ipBlock.cidr");
-            assertThat(cidr).as("SMTP peers are load-balancer addresses").endsWith("/32");
-            InetAddress lb = InetAddress.getByName(cidr.substring(0, cidr.indexOf('/')));
-            assertThat(config.proxy().requiredHosts().matches(lb)).as(cidr + " in proxy.requiredHosts").isTrue();
+        Object topLevelProxy = Manifests.sidecarFile(only(resources, "ConfigMap", "smtp-sidecar")).get("proxy");
+        for (Listener listener : listeners) {
+            List<Map<String, Object>> portRules = rules.stream()
+                .filter(r -> maps(r, "ports").stream().anyMatch(p -> listener.portName().equals(p.get("port"))))
+                .toList();
+            assertThat(portRules).as(listener.name()).hasSize(1);
+            // no listener has a proxy section of its own, so the top-level matcher is every listener's
+            assertThat(listener.setting("proxy")).isEqualTo(topLevelProxy);
+            for (Map<String, Object> peer : maps(portRules.get(0), "from")) {
+                String cidr = string(peer, "ipBlock.cidr");
+                assertThat(cidr).as("SMTP peers are load-balancer addresses").endsWith("/32");
+                InetAddress lb = InetAddress.getByName(cidr.substring(0, cidr.indexOf('/')));
+                assertThat(config.proxy().requiredHosts().matches(lb)).as(cidr + " in proxy.requiredHosts").isTrue();
+            }
         }
         assertThat(rules).anyMatch(r -> maps(r, "ports").stream().anyMatch(p -> "metrics".equals(p.get("port"))));
     }
 
     @Test
-    void haproxySendsProxyV2AndChecksEveryServerOnTheNodePort() throws Exception {
-        Map<String, Object> smtp = only(resources, "Service", "smtp-sidecar");
-        int nodePort = integer(maps(smtp, "spec.ports").get(0), "nodePort");
-        List<String> lines = Files.readAllLines(DEPLOY.resolve("haproxy/haproxy.cfg")).stream().map(String::strip)
-            .toList();
-        List<String> servers = lines.stream().filter(l -> l.startsWith("server ")).toList();
-        assertThat(servers).isNotEmpty().allSatisfy(server -> {
-            List<String> words = List.of(server.split("\\s+"));
-            assertThat(words).contains("send-proxy-v2", "check");
-            assertThat(words.get(2)).endsWith(":" + nodePort);
-        });
-        assertThat(lines).contains("mode tcp").anyMatch(l -> l.startsWith("option smtpchk"));
+    void haproxyHasAFrontendPerServicePortSendingProxyV2ToItsNodePort() throws Exception {
+        Map<Integer, Integer> nodePortOf = new TreeMap<>();
+        for (Map<String, Object> port : maps(only(resources, "Service", "smtp-sidecar"), "spec.ports")) {
+            nodePortOf.put(integer(port, "port"), integer(port, "nodePort"));
+        }
+        Map<String, List<String>> sections = haproxySections(
+            Files.readAllLines(DEPLOY.resolve("haproxy/haproxy.cfg")));
+        assertThat(sections.get("defaults")).contains("mode tcp");
+        Map<Integer, Integer> routed = new TreeMap<>();
+        for (Map.Entry<String, List<String>> frontend : sections.entrySet()) {
+            if (!frontend.getKey().startsWith("frontend ")) {
+                continue;
+            }
+            int bindPort = frontend.getValue().stream().filter(l -> l.startsWith("bind "))
+                .map(l -> Integer.parseInt(l.substring(l.lastIndexOf(':') + 1))).findFirst().orElseThrow();
+            String backendName = frontend.getValue().stream().filter(l -> l.startsWith("default_backend "))
+                .map(l -> l.split("\\s+")[1]).findFirst().orElseThrow();
+            List<String> backend = sections.get("backend " + backendName);
+            assertThat(backend).as(backendName).isNotNull().anyMatch(l -> l.startsWith("option smtpchk"));
+            List<String> servers = backend.stream().filter(l -> l.startsWith("server ")).toList();
+            assertThat(servers).as(backendName).isNotEmpty().allSatisfy(server -> {
+                List<String> words = List.of(server.split("\\s+"));
+                assertThat(words).contains("send-proxy-v2", "check");
+                assertThat(words.get(2)).endsWith(":" + nodePortOf.get(bindPort));
+            });
+            routed.put(bindPort, nodePortOf.get(bindPort));
+        }
+        // one frontend per Service port: 25, 587 and 465
+        assertThat(routed.keySet()).isEqualTo(nodePortOf.keySet());
+        // the sidecar terminates TLS on 465: its check has to do TLS after the header, or it fails
+        int submissionsNodePort = nodePortOf.get(465);
+        assertThat(sections.values().stream().flatMap(List::stream)
+            .filter(l -> l.startsWith("server ") && l.contains(":" + submissionsNodePort + " ")))
+            .isNotEmpty().allSatisfy(l -> assertThat(List.of(l.split("\\s+"))).contains("check-ssl"));
     }
 
     @Test
@@ -280,6 +381,67 @@ class DeployManifestsTest {
             assertThat(maps(builtDeployment, "spec.template.spec.containers"))
                 .anyMatch(c -> expected.equals(c.get("image")));
         }
+    }
+
+    /** haproxy.cfg as its sections ("global", "defaults", "frontend smtp", ...) with their stripped lines. */
+    private static Map<String, List<String>> haproxySections(List<String> lines) {
+        Map<String, List<String>> sections = new LinkedHashMap<>();
+        List<String> current = null;
+        for (String line : lines) {
+            if (line.isBlank() || line.strip().startsWith("#")) {
+                continue;
+            }
+            if (!Character.isWhitespace(line.charAt(0))) {
+                current = new ArrayList<>();
+                sections.put(line.strip(), current);
+            } else if (current != null) {
+                current.add(line.strip());
+            }
+        }
+        return sections;
+    }
+
+    /**
+     * The inet services of a master.cf by port (the "smtp" and "submission" service names as 25 and 587), each with
+     * its -o options ("name=value").
+     */
+    static Map<Integer, List<String>> postfixInetServices(String masterCf) {
+        Map<Integer, List<String>> services = new TreeMap<>();
+        List<String> current = null;
+        for (String line : masterCf.lines().toList()) {
+            if (line.isBlank() || line.strip().startsWith("#")) {
+                continue;
+            }
+            List<String> words = List.of(line.strip().split("\\s+"));
+            if (Character.isWhitespace(line.charAt(0))) {
+                if (current != null) {
+                    for (int i = 0; i + 1 < words.size(); i++) {
+                        if (words.get(i).equals("-o")) {
+                            current.add(words.get(i + 1));
+                        }
+                    }
+                }
+                continue;
+            }
+            current = null;
+            if (words.size() > 1 && words.get(1).equals("inet")) {
+                String service = words.get(0).substring(words.get(0).lastIndexOf(':') + 1);
+                int port = switch (service) {
+                    case "smtp" -> 25;
+                    case "submission" -> 587;
+                    case "submissions", "smtps" -> 465;
+                    default -> Integer.parseInt(service);
+                };
+                current = new ArrayList<>();
+                services.put(port, current);
+            }
+        }
+        return services;
+    }
+
+    private static Map<String, Object> mountOf(Map<String, Object> container, String volumeName) {
+        return maps(container, "volumeMounts").stream().filter(m -> volumeName.equals(m.get("name")))
+            .findFirst().orElseThrow(() -> new AssertionError(container.get("name") + " does not mount " + volumeName));
     }
 
     private static String postfixFile(String name) {

@@ -1,5 +1,6 @@
 package io.smtpsidecar.deploy;
 
+import io.smtpsidecar.config.ConfigKeys;
 import io.smtpsidecar.config.ConfigReader;
 import io.smtpsidecar.config.SidecarConfig;
 import io.smtpsidecar.config.YamlConfigFile;
@@ -7,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -144,12 +146,72 @@ final class Manifests {
 
     /** The sidecar YAML of a ConfigMap, read by the product's own loader (as the pod would at start). */
     static SidecarConfig sidecarConfig(Map<String, Object> configMap) {
+        return ConfigReader.read(YamlConfigFile.parse(sidecarYaml(configMap)), Map.of(), "test-host");
+    }
+
+    /** The sidecar YAML of a ConfigMap as plain maps and lists. */
+    static Map<String, Object> sidecarFile(Map<String, Object> configMap) {
+        return load(sidecarYaml(configMap));
+    }
+
+    private static String sidecarYaml(Map<String, Object> configMap) {
         // the key has a dot in it, so no dotted path
         String yaml = (String) map(configMap, "data").get("sidecar.yaml");
         if (yaml == null) {
             throw new AssertionError("ConfigMap " + get(configMap, "metadata.name") + " has no sidecar.yaml");
         }
-        return ConfigReader.read(YamlConfigFile.parse(yaml), Map.of(), "test-host");
+        return yaml;
+    }
+
+    /** A listener of the sidecar: its name, its port, and its sections merged over the top-level ones. */
+    record Listener(String name, int port, Map<String, Object> effective) {
+        /** A key of a section, the listener's own or inherited: {@code setting("backend.port")}. */
+        Object setting(String path) {
+            return get(effective, path);
+        }
+
+        /** The Kubernetes port name: a listener name cut to the 15 characters an IANA_SVC_NAME may have. */
+        String portName() {
+            return name.length() <= 15 ? name : name.substring(0, 15);
+        }
+    }
+
+    /**
+     * The listeners of a sidecar ConfigMap as the sidecar will run them: the {@code listeners:} list, or in the
+     * single-port form one listener "smtp" on listen.port (its value as the product's loader reads it).
+     */
+    static List<Listener> listeners(Map<String, Object> configMap) {
+        Map<String, Object> file = sidecarFile(configMap);
+        Map<String, Object> top = new LinkedHashMap<>();
+        for (String section : ConfigKeys.ALL.stream().filter(io.smtpsidecar.config.ConfigKey::perListener)
+            .map(io.smtpsidecar.config.ConfigKey::section).distinct().toList()) {
+            top.put(section, file.getOrDefault(section, Map.of()));
+        }
+        if (!(file.get("listeners") instanceof List<?> list)) {
+            return List.of(new Listener("smtp", sidecarConfig(configMap).listen().port(), top));
+        }
+        List<Listener> result = new ArrayList<>();
+        for (Object item : list) {
+            Map<String, Object> listener = asMap(item);
+            Map<String, Object> effective = new LinkedHashMap<>();
+            top.forEach((section, values) -> {
+                Map<String, Object> merged = new LinkedHashMap<>(asMap(values));
+                if (listener.get(section) != null) {
+                    merged.putAll(asMap(listener.get(section)));
+                }
+                effective.put(section, merged);
+            });
+            result.add(new Listener((String) listener.get("name"), ((Number) listener.get("port")).intValue(),
+                effective));
+        }
+        // the product reads the same listeners from the same file (names, ports, TLS modes)
+        SidecarConfig product = sidecarConfig(configMap);
+        if (!product.listeners().stream().map(l -> l.name() + ":" + l.port() + ":" + l.tls().mode().label()).toList()
+            .equals(result.stream().map(l -> l.name() + ":" + l.port() + ":"
+                + java.util.Objects.requireNonNullElse(l.setting("tls.mode"), "none")).toList())) {
+            throw new AssertionError("the sidecar reads other listeners: " + product.listeners());
+        }
+        return result;
     }
 
     @SuppressWarnings("unchecked")

@@ -45,7 +45,7 @@ class ConfigReaderFuzzTest {
         JsonObject file = new JsonObject();
         for (int n = data.consumeInt(0, 8); n > 0; n--) {
             String key = data.consumeInt(0, 4) > 0
-                    ? ConfigKeys.ALL.get(data.consumeInt(0, ConfigKeys.ALL.size() - 1))
+                    ? ConfigKeys.PATHS.get(data.consumeInt(0, ConfigKeys.PATHS.size() - 1))
                     : data.consumeBoolean() ? EXTRA_KEYS.get(data.consumeInt(0, EXTRA_KEYS.size() - 1))
                     : data.consumeString(10);
             ConfigKeys.put(file, key, value(data, 2));

@@ -15,8 +15,8 @@ class IdleHeapTest {
     private final IdleHeap idle = new IdleHeap(null, metrics, collections::incrementAndGet);
 
     private void session() {
-        metrics.sessionStarted();
-        metrics.sessionEnded(Outcome.FORWARDED, Duration.ofMillis(5), 10, 10);
+        metrics.listener("smtp").sessionStarted();
+        metrics.listener("smtp").sessionEnded(Outcome.FORWARDED, Duration.ofMillis(5), 10, 10);
     }
 
     @Test
@@ -39,12 +39,12 @@ class IdleHeapTest {
     @Test
     void neverWhileAConnectionIsOpenOrArriving() {
         idle.check();
-        metrics.sessionStarted();
+        metrics.listener("smtp").sessionStarted();
         idle.check();
         idle.check();
         idle.check();
         assertThat(collections).hasValue(0);
-        metrics.sessionEnded(Outcome.FORWARDED, Duration.ofSeconds(60), 10, 10);
+        metrics.listener("smtp").sessionEnded(Outcome.FORWARDED, Duration.ofSeconds(60), 10, 10);
         idle.check();
         assertThat(collections).hasValue(1);
         session();

@@ -52,7 +52,7 @@ class LimitsBurstIT {
             try (SmtpClient other = new SmtpClient("127.0.0.6", h.port())) {
                 assertThat(other.reply()).startsWith("220 " + FakeMta.HOSTNAME);
             }
-            assertThat(Scrape.value(h.get("/metrics").body(), "smtp_sidecar_connections_total{outcome=\"limited\"}"))
+            assertThat(Scrape.value(h.get("/metrics").body(), "smtp_sidecar_connections_total{listener=\"smtp\",outcome=\"limited\"}"))
                 .isEqualTo(BURST - PER_CLIENT);
             for (Future<NetSocket> s : sockets) {
                 s.result().close();

@@ -48,20 +48,20 @@ class OperationsIT {
             HttpResponse<String> scrape = h.get("/metrics");
             assertThat(scrape.statusCode()).isEqualTo(200);
             String m = scrape.body();
-            assertThat(Scrape.value(m, "smtp_sidecar_connections_total{outcome=\"forwarded\"}")).isEqualTo(3.0);
-            assertThat(Scrape.value(m, "smtp_sidecar_connections_total{outcome=\"refused_timeout\"}")).isEqualTo(1.0);
-            assertThat(Scrape.value(m, "smtp_sidecar_connections_total{outcome=\"sync_error\"}")).isEqualTo(1.0);
-            assertThat(Scrape.value(m, "smtp_sidecar_connections_total{outcome=\"backend_unavailable\"}")).isZero();
-            assertThat(Scrape.value(m, "smtp_sidecar_proxy_headers_total{result=\"ok\",version=\"v1\"}")).isEqualTo(2.0);
-            assertThat(Scrape.value(m, "smtp_sidecar_proxy_headers_total{result=\"timeout\",version=\"none\"}")).isEqualTo(1.0);
-            assertThat(Scrape.value(m, "smtp_sidecar_proxy_headers_total{result=\"malformed\",version=\"none\"}")).isEqualTo(1.0);
-            assertThat(Scrape.value(m, "smtp_sidecar_proxy_headers_total{result=\"not_required\",version=\"none\"}")).isEqualTo(1.0);
-            assertThat(Scrape.value(m, "smtp_sidecar_sessions_active")).isZero();
-            assertThat(Scrape.value(m, "smtp_sidecar_session_duration_seconds_count")).isEqualTo(5.0);
-            assertThat(Scrape.value(m, "smtp_sidecar_backend_handshake_seconds_count")).isEqualTo(3.0);
+            assertThat(Scrape.value(m, "smtp_sidecar_connections_total{listener=\"smtp\",outcome=\"forwarded\"}")).isEqualTo(3.0);
+            assertThat(Scrape.value(m, "smtp_sidecar_connections_total{listener=\"smtp\",outcome=\"refused_timeout\"}")).isEqualTo(1.0);
+            assertThat(Scrape.value(m, "smtp_sidecar_connections_total{listener=\"smtp\",outcome=\"sync_error\"}")).isEqualTo(1.0);
+            assertThat(Scrape.value(m, "smtp_sidecar_connections_total{listener=\"smtp\",outcome=\"backend_unavailable\"}")).isZero();
+            assertThat(Scrape.value(m, "smtp_sidecar_proxy_headers_total{listener=\"smtp\",result=\"ok\",version=\"v1\"}")).isEqualTo(2.0);
+            assertThat(Scrape.value(m, "smtp_sidecar_proxy_headers_total{listener=\"smtp\",result=\"timeout\",version=\"none\"}")).isEqualTo(1.0);
+            assertThat(Scrape.value(m, "smtp_sidecar_proxy_headers_total{listener=\"smtp\",result=\"malformed\",version=\"none\"}")).isEqualTo(1.0);
+            assertThat(Scrape.value(m, "smtp_sidecar_proxy_headers_total{listener=\"smtp\",result=\"not_required\",version=\"none\"}")).isEqualTo(1.0);
+            assertThat(Scrape.value(m, "smtp_sidecar_sessions_active{listener=\"smtp\"}")).isZero();
+            assertThat(Scrape.value(m, "smtp_sidecar_session_duration_seconds_count{listener=\"smtp\"}")).isEqualTo(5.0);
+            assertThat(Scrape.value(m, "smtp_sidecar_backend_handshake_seconds_count{listener=\"smtp\"}")).isEqualTo(3.0);
             assertThat(Scrape.value(m, "smtp_sidecar_dns_lookups_total{result=\"disabled\"}")).isEqualTo(3.0);
-            assertThat(Scrape.value(m, "smtp_sidecar_bytes_total{direction=\"in\"}")).isGreaterThan(100.0);
-            assertThat(Scrape.value(m, "smtp_sidecar_bytes_total{direction=\"out\"}")).isGreaterThan(100.0);
+            assertThat(Scrape.value(m, "smtp_sidecar_bytes_total{direction=\"in\",listener=\"smtp\"}")).isGreaterThan(100.0);
+            assertThat(Scrape.value(m, "smtp_sidecar_bytes_total{direction=\"out\",listener=\"smtp\"}")).isGreaterThan(100.0);
             // the SMTP sockets are not Vert.x sockets: no vertx_net_* series that would count only the HTTP port
             assertThat(m).contains("jvm_memory_used_bytes").contains("process_cpu_usage").doesNotContain("vertx_");
             assertThat(m).doesNotContain("192.0.2.1").doesNotContain("127.0.0.2");
@@ -128,7 +128,7 @@ class OperationsIT {
             try (SmtpClient b = new SmtpClient("127.0.0.6", h.port())) {
                 assertThat(b.reply()).startsWith("220 ");
             }
-            assertThat(Scrape.value(h.get("/metrics").body(), "smtp_sidecar_connections_total{outcome=\"limited\"}"))
+            assertThat(Scrape.value(h.get("/metrics").body(), "smtp_sidecar_connections_total{listener=\"smtp\",outcome=\"limited\"}"))
                 .isEqualTo(1.0);
         }
     }

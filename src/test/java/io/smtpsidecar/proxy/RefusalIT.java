@@ -34,7 +34,7 @@ class RefusalIT {
             assertThat(c.closedByServer()).isTrue();
             SessionRecord r = h.nextSession();
             assertThat(r.outcome()).isEqualTo(Outcome.REFUSED_TIMEOUT);
-            assertThat(r.format()).startsWith("refused_timeout H=[127.0.0.1]:" + c.localPort() + " P=direct reason=");
+            assertThat(r.format()).startsWith("refused_timeout H=[127.0.0.1]:" + c.localPort() + " I=[127.0.0.1]:" + h.port() + " P=direct reason=");
             assertThat(h.backendUntouched()).isTrue();
         }
     }

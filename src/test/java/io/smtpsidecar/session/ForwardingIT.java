@@ -53,7 +53,7 @@ class ForwardingIT {
             assertThat(t.messages()).hasSize(1);
             SessionRecord r = h.nextSession();
             assertThat(r.outcome()).isEqualTo(Outcome.FORWARDED);
-            assertThat(r.format()).startsWith("forwarded H=[192.0.2.1]:50000 PRX=127.0.0.1 P=proxy-v1 in=");
+            assertThat(r.format()).startsWith("forwarded H=[192.0.2.1]:50000 I=[127.0.0.1]:" + h.port() + " PRX=127.0.0.1 P=proxy-v1 in=");
         }
     }
 
@@ -67,7 +67,7 @@ class ForwardingIT {
             assertThat(h.nextBackendSession().xclient()).containsEntry("ADDR", "192.0.2.1")
                 .containsEntry("PORT", "50000");
             SessionRecord r = h.nextSession();
-            assertThat(r.format()).startsWith("forwarded H=[192.0.2.1]:50000 PRX=127.0.0.3 P=proxy-v2 ");
+            assertThat(r.format()).startsWith("forwarded H=[192.0.2.1]:50000 I=[127.0.0.1]:" + h.port() + " PRX=127.0.0.3 P=proxy-v2 ");
             assertThat(r.bytesIn()).isGreaterThan(V2_TCP4.length);
         }
     }
@@ -81,7 +81,7 @@ class ForwardingIT {
             assertThat(c.command("QUIT")).startsWith("221");
             assertThat(h.nextBackendSession().xclient()).containsEntry("ADDR", "127.0.0.1")
                 .containsEntry("PORT", String.valueOf(c.localPort()));
-            assertThat(h.nextSession().format()).startsWith("forwarded H=[127.0.0.1]:" + c.localPort() + " P=local ");
+            assertThat(h.nextSession().format()).startsWith("forwarded H=[127.0.0.1]:" + c.localPort() + " I=[127.0.0.1]:" + h.port() + " P=local ");
         }
     }
 
@@ -107,7 +107,7 @@ class ForwardingIT {
             FakeMta.Transcript t = h.nextBackendSession();
             assertThat(t.xclient()).containsEntry("ADDR", "127.0.0.2");
             assertThat(t.commands()).contains("PROXY TCP4 203.0.113.9 198.51.100.7 40000 25");
-            assertThat(h.nextSession().format()).startsWith("forwarded H=[127.0.0.2]:" + c.localPort() + " P=direct ");
+            assertThat(h.nextSession().format()).startsWith("forwarded H=[127.0.0.2]:" + c.localPort() + " I=[127.0.0.1]:" + h.port() + " P=direct ");
         }
     }
 
@@ -133,7 +133,7 @@ class ForwardingIT {
             assertThat(c.command("QUIT")).startsWith("221");
             assertThat(h.nextBackendSession().xclient()).containsEntry("ADDR", "IPV6:2001:db8::1")
                 .containsEntry("DESTADDR", "IPV6:2001:db8::2");
-            assertThat(h.nextSession().format()).startsWith("forwarded H=[2001:db8::1]:50000 PRX=127.0.0.1 P=proxy-v1");
+            assertThat(h.nextSession().format()).startsWith("forwarded H=[2001:db8::1]:50000 I=[127.0.0.1]:" + h.port() + " PRX=127.0.0.1 P=proxy-v1");
         }
     }
 

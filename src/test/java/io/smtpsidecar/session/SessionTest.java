@@ -34,7 +34,10 @@ import org.junit.jupiter.api.Test;
 class SessionTest {
     private final Vertx vertx = Vertx.vertx();
     private final SidecarServices services = new SidecarServices(new SidecarMetrics(new SimpleMeterRegistry()),
-        new ClientLimits(), new Readiness());
+        new Readiness());
+    private final ClientLimits limits = new ClientLimits();
+    private final ListenerState listener = new ListenerState("smtp", services.metrics().listener("smtp"), limits,
+        null);
     private final List<SessionRecord> lines = new ArrayList<>();
 
     /** An in-memory channel with socket addresses, as the session reads them from an accepted connection. */
@@ -63,7 +66,7 @@ class SessionTest {
         LoopServices loop = new LoopServices(((VertxInternal) vertx).createEventLoopContext(), services, null, null,
             lines::add, config.dns());
         Accepted channel = new Accepted();
-        channel.pipeline().addLast(new Session(channel, loop, config));
+        channel.pipeline().addLast(new Session(channel, loop, config, config.listeners().get(0), listener));
         channel.pipeline().fireChannelActive();
         return channel;
     }
@@ -145,7 +148,7 @@ class SessionTest {
     void aClientOverItsLimitGets421() {
         JsonObject limits = new JsonObject().put("limits", new JsonObject().put("maxConnectionsPerClient", 1));
         var config = SidecarHarness.config(limits, 25);
-        services.limits().acquire(new InetSocketAddress("203.0.113.7", 1).getAddress(), config.limits(),
+        this.limits.acquire(new InetSocketAddress("203.0.113.7", 1).getAddress(), config.limits(),
             System.nanoTime());
         EmbeddedChannel ch = session(limits);
         send(ch, ProxyHeaders.v1("203.0.113.7", 50000, "192.0.2.25", 25));

@@ -52,8 +52,13 @@ public final class SidecarHarness implements AutoCloseable {
 
     /** The test defaults: loopback, kernel-chosen ports, no DNS, a fixed host name. */
     public static SidecarConfig config(JsonObject overrides, int backendPort) {
+        // with listeners, each names its own port (listen.port would be an error)
+        JsonObject listen = new JsonObject().put("host", "127.0.0.1");
+        if (!overrides.containsKey("listeners")) {
+            listen.put("port", 0);
+        }
         JsonObject json = new JsonObject()
-            .put("listen", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+            .put("listen", listen)
             .put("metrics", new JsonObject().put("host", "127.0.0.1").put("port", 0))
             .put("backend", new JsonObject().put("port", backendPort))
             .put("dns", new JsonObject().put("reverseLookup", false))
@@ -64,6 +69,11 @@ public final class SidecarHarness implements AutoCloseable {
 
     public int port() {
         return app.smtpPort();
+    }
+
+    /** The bound port of the listener {@code name}. */
+    public int port(String name) {
+        return app.smtpPort(name);
     }
 
     public int backendPort() {

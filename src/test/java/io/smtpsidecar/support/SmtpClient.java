@@ -12,9 +12,9 @@ import java.nio.charset.StandardCharsets;
 
 /** A blocking test client from a chosen loopback source address, reading whole SMTP replies. */
 public final class SmtpClient implements AutoCloseable {
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
     private boolean sawClose;
 
     public SmtpClient(String sourceAddress, int port) throws IOException {
@@ -24,6 +24,26 @@ public final class SmtpClient implements AutoCloseable {
         socket.setSoTimeout((int) SidecarHarness.WAIT.toMillis());
         in = socket.getInputStream();
         out = socket.getOutputStream();
+    }
+
+    /**
+     * Starts TLS on the connection as a client (implicit TLS after a PROXY header), trusting {@code context}'s
+     * certificates; returns the session's protocol and cipher as the sidecar logs them ({@code TLSv1.3:TLS_...}).
+     */
+    public String startTls(javax.net.ssl.SSLContext context, String serverName) throws IOException {
+        javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+            .createSocket(socket, serverName, socket.getPort(), true);
+        tls.setUseClientMode(true);
+        tls.startHandshake();
+        socket = tls;
+        in = tls.getInputStream();
+        out = tls.getOutputStream();
+        return tls.getSession().getProtocol() + ":" + tls.getSession().getCipherSuite();
+    }
+
+    /** The certificate the TLS server showed (after {@link #startTls}). */
+    public java.security.cert.Certificate peerCertificate() throws IOException {
+        return ((javax.net.ssl.SSLSocket) socket).getSession().getPeerCertificates()[0];
     }
 
     public int localPort() {

@@ -8,6 +8,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.smtpsidecar.backend.BackendConnector;
 import io.smtpsidecar.backend.WarmBackends;
+import io.smtpsidecar.ListenException;
 import io.smtpsidecar.config.SidecarConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -19,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,29 +30,34 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
- * The SMTP port: a Netty server channel on Vert.x's acceptor, each accepted connection on one of Vert.x's event
- * loops with a {@link Session} as its handler. Vert.x's own {@code NetServer} is not used: its socket wrapper, queues
- * and per-socket metrics cost about 2 KB and a dozen system calls per connection that the relay never needs.
+ * The SMTP ports: one Netty server channel per configured listener on Vert.x's acceptor, each accepted connection on
+ * one of Vert.x's event loops with a {@link Session} as its handler. Vert.x's own {@code NetServer} is not used: its
+ * socket wrapper, queues and per-socket metrics cost about 2 KB and a dozen system calls per connection that the
+ * relay never needs.
  */
-public final class SmtpListener {
+public final class SmtpListeners {
     private final Supplier<SidecarConfig> config;
     private final List<LoopServices> loops;
     private final Map<EventLoop, LoopServices> byLoop = new HashMap<>();
-    private Channel server;
+    private final Map<String, ListenerState> states;
+    private final Map<String, Channel> servers = new LinkedHashMap<>();
 
-    private SmtpListener(Supplier<SidecarConfig> config, List<LoopServices> loops) {
+    private SmtpListeners(Supplier<SidecarConfig> config, List<LoopServices> loops, Map<String, ListenerState> states) {
         this.config = config;
         this.loops = loops;
+        this.states = states;
         loops.forEach(l -> byLoop.put(l.eventLoop(), l));
     }
 
     /**
-     * Sets up every event loop's services and binds {@code listen.host}:{@code listen.port}.
+     * Sets up every event loop's services and binds every listener of the configuration, in order.
      *
+     * @param states each listener's shared state, by name
      * @param sessionLog receives one record per connection when it ends
+     * @return fails with a {@link ListenException} naming the listener's key when a port cannot be bound
      */
-    public static Future<SmtpListener> start(Vertx vertx, Supplier<SidecarConfig> config, SidecarServices services,
-                                             Consumer<SessionRecord> sessionLog) {
+    public static Future<SmtpListeners> start(Vertx vertx, Supplier<SidecarConfig> config, SidecarServices services,
+                                              Map<String, ListenerState> states, Consumer<SessionRecord> sessionLog) {
         VertxInternal vx = (VertxInternal) vertx;
         SidecarConfig startup = config.get();
         List<EventLoop> eventLoops = new ArrayList<>();
@@ -66,18 +73,32 @@ public final class SmtpListener {
                 ContextInternal context = vx.contextBuilder().withEventLoop(loop).build();
                 BackendConnector connector = new BackendConnector(loop, vx.transport().channelFactory(false),
                     vx.nameResolver().nettyAddressResolverGroup(), services.readiness());
-                WarmBackends warm = new WarmBackends(connector, services.metrics(), index, eventLoops.size());
+                Map<String, WarmBackends> warm = new HashMap<>();
+                startup.listeners().forEach(l -> warm.put(l.name(),
+                    new WarmBackends(connector, services.metrics(), index, eventLoops.size())));
                 made.complete(new LoopServices(context, services, connector, warm, sessionLog, startup.dns()));
             });
             setUp.add(made.future());
         }
         return Future.all(setUp).compose(all -> {
-            SmtpListener listener = new SmtpListener(config, all.list());
-            return listener.bind(vx, startup.listen()).map(listener);
+            SmtpListeners listeners = new SmtpListeners(config, all.list(), states);
+            Future<Void> bound = Future.succeededFuture();
+            for (int i = 0; i < startup.listeners().size(); i++) {
+                SidecarConfig.Listener l = startup.listeners().get(i);
+                String key = startup.portKey(i);
+                bound = bound.compose(v -> listeners.bind(vx, l).recover(e -> Future.failedFuture(
+                    new ListenException(key, l.host(), l.port(), e))));
+            }
+            return bound.map(v -> {
+                listeners.loops.forEach(loop -> loop.eventLoop().execute(() -> loop.fillWarm(config.get())));
+                return listeners;
+            });
         });
     }
 
-    private Future<Void> bind(VertxInternal vx, SidecarConfig.Listen listen) {
+    private Future<Void> bind(VertxInternal vx, SidecarConfig.Listener listener) {
+        String name = listener.name();
+        ListenerState state = states.get(name);
         ServerBootstrap bootstrap = new ServerBootstrap()
             .group(vx.acceptorEventLoopGroup(), vx.nettyEventLoopGroup())
             .channelFactory(vx.transport().serverChannelFactory(false))
@@ -86,14 +107,14 @@ public final class SmtpListener {
             .childHandler(new ChannelInitializer<>() {
                 @Override
                 protected void initChannel(Channel ch) {
-                    ch.pipeline().addLast(new Session(ch, byLoop.get(ch.eventLoop()), config.get()));
+                    SidecarConfig now = config.get();
+                    ch.pipeline().addLast(new Session(ch, byLoop.get(ch.eventLoop()), now, now.listener(name), state));
                 }
             });
         Promise<Void> bound = Promise.promise();
-        bootstrap.bind(listen.host(), listen.port()).addListener(f -> {
+        bootstrap.bind(listener.host(), listener.port()).addListener(f -> {
             if (f.isSuccess()) {
-                server = ((io.netty.channel.ChannelFuture) f).channel();
-                loops.forEach(l -> l.eventLoop().execute(() -> l.warm().fill(config.get())));
+                servers.put(name, ((io.netty.channel.ChannelFuture) f).channel());
                 bound.complete();
             } else {
                 bound.fail(f.cause());
@@ -102,9 +123,14 @@ public final class SmtpListener {
         return bound.future();
     }
 
-    /** The bound port (useful with {@code listen.port: 0}). */
+    /** The bound port of the first listener (useful with port 0). */
     public int port() {
-        return ((InetSocketAddress) server.localAddress()).getPort();
+        return port(servers.keySet().iterator().next());
+    }
+
+    /** The bound port of the listener {@code name}. */
+    public int port(String name) {
+        return ((InetSocketAddress) servers.get(name).localAddress()).getPort();
     }
 
     /** The first event loop's backend connector (for the readiness probe). */
@@ -119,7 +145,7 @@ public final class SmtpListener {
 
     /** After a reload: the warm backend connections follow the new backend settings now, not at the next session. */
     public void configChanged() {
-        loops.forEach(l -> l.eventLoop().execute(() -> l.warm().fill(config.get())));
+        loops.forEach(l -> l.eventLoop().execute(() -> l.fillWarm(config.get())));
     }
 
     /**
@@ -131,12 +157,10 @@ public final class SmtpListener {
      */
     public Future<Void> drain(Duration timeout, Supplier<Integer> open) {
         Promise<Void> drained = Promise.promise();
-        if (server != null) {
-            server.close();
-        }
+        servers.values().forEach(Channel::close);
         for (LoopServices l : loops) {
             l.eventLoop().execute(() -> {
-                l.warm().close();
+                l.closeWarm();
                 l.openSessions().forEach(s -> s.shutdown(timeout));
             });
             l.eventLoop().schedule(() -> l.openSessions().forEach(Session::forceClose), timeout.toMillis(),
