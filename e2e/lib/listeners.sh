@@ -1,11 +1,12 @@
 # The listeners and TLS cases (14-25), sourced by e2e/run.sh after its set-up; they use its helpers and variables.
 #
-#   swaks -> HAProxy (send-proxy-v2, one frontend per port) -> one smtp-sidecar with six listeners -> Postfix | Exim
+#   swaks -> HAProxy (send-proxy-v2, one frontend per port) -> one smtp-sidecar with seven listeners -> Postfix | Exim
 #
 #   listener          tls          backend                                                            handshake
 #   smtp              none         Postfix smtpd (25 role, STARTTLS offered)                         xclient
 #   submission        none         Postfix smtpd, syslog postfix/submission, TLS required (587 role)  xclient
 #   submissions       terminate    Postfix smtpd, syslog postfix/submissions-xclient, no TLS          xclient
+#   submissionsjdk    terminate    the same, tls.provider jdk (auto takes BoringSSL where it loads)   xclient
 #   submissionsp      passthrough  Postfix smtpd, syslog postfix/submissions, wrappermode (465 role)  proxy-v2
 #   eximsmtp          none         Exim 4.96, hosts_proxy (25 role)                                   proxy-v2
 #   eximsubmissionsp  passthrough  Exim 4.96, tls_on_connect_ports + hosts_proxy (465 role)           proxy-v2
@@ -23,7 +24,7 @@ SCL_LOG=$SCRATCH/sidecar-listeners.log
 SCL_TLS=$SCRATCH/sidecar-tls
 EXIM_STATE=""    # ok | skip: reason | fail: reason
 SCL_STATE=""     # ok | fail: reason
-LISTENER_NAMES=(smtp submission submissions submissionsp eximsmtp eximsubmissionsp)
+LISTENER_NAMES=(smtp submission submissions submissionsjdk submissionsp eximsmtp eximsubmissionsp)
 
 # ------------------------------------------------------------------ set-up
 
@@ -68,7 +69,7 @@ listeners_sidecar_setup() {
     HEADER_TIMEOUT="${HEADER_TIMEOUT_S}s" CONNECT_TIMEOUT="${CONNECT_TIMEOUT_S}s" PF_PORT="$PF_PORT" \
     PF_SUB_PORT="$PF_SUB_PORT" PF_SUBS_XC_PORT="$PF_SUBS_XC_PORT" PF_SUBS_PP_PORT="$PF_SUBS_PP_PORT" \
     EXIM_SMTP_PORT="$EXIM_SMTP_PORT" EXIM_SMTPS_PORT="$EXIM_SMTPS_PORT" TLS_CERT="$SCL_TLS/tls.crt" TLS_KEY="$SCL_TLS/tls.key" \
-    SCL_SMTP_PORT="$SCL_SMTP_PORT" SCL_SUB_PORT="$SCL_SUB_PORT" SCL_SUBS_PORT="$SCL_SUBS_PORT" \
+    SCL_SMTP_PORT="$SCL_SMTP_PORT" SCL_SUB_PORT="$SCL_SUB_PORT" SCL_SUBS_PORT="$SCL_SUBS_PORT" SCL_SUBSJDK_PORT="$SCL_SUBSJDK_PORT" \
     SCL_SUBSP_PORT="$SCL_SUBSP_PORT" SCL_EXIM_SMTP_PORT="$SCL_EXIM_SMTP_PORT" SCL_EXIM_SUBSP_PORT="$SCL_EXIM_SUBSP_PORT"
   if ! sidecar_java --check-config --config "$SCL_CFG" > "$SCL_CFG.check" 2>&1; then
     SCL_STATE="fail: the sidecar rejects sidecar-listeners.yaml: $(grep -v "^\s*$" "$SCL_CFG.check" | tail -n1 | sed "s/ (known keys:.*//")"
@@ -76,7 +77,7 @@ listeners_sidecar_setup() {
   fi
   start_sidecar sidecar-listeners "$SCL_CFG" "$SCL_LOG" "$SCL_SMTP_PORT" 2>/dev/null \
     || { SCL_STATE="fail: the sidecar with listeners did not start: $(tail -n1 "$SCL_LOG")"; return 0; }
-  for p in "$SCL_SUB_PORT" "$SCL_SUBS_PORT" "$SCL_SUBSP_PORT" "$SCL_EXIM_SMTP_PORT" "$SCL_EXIM_SUBSP_PORT"; do
+  for p in "$SCL_SUB_PORT" "$SCL_SUBS_PORT" "$SCL_SUBSJDK_PORT" "$SCL_SUBSP_PORT" "$SCL_EXIM_SMTP_PORT" "$SCL_EXIM_SUBSP_PORT"; do
     "${TOOL[@]}" wait-listen "$p" 5 2>/dev/null || { SCL_STATE="fail: no listener on port $p"; return 0; }
   done
   SCL_STATE=ok
@@ -199,19 +200,26 @@ case_16() {
   sc_line case16 "$s" client6.e2e.test 127.0.0.6 "$SCL_SUB_PORT" ""
 }
 
-# 17. Listener "submissions", tls terminate (465 role): swaks --tlsc gets the sidecar's ECDSA certificate; the
-# sidecar speaks plain SMTP + XCLIENT to a Postfix smtpd without TLS.
+# 17. Listeners "submissions" (tls.provider auto) and "submissionsjdk" (jdk), tls terminate (465 role): swaks --tlsc
+# gets the sidecar's ECDSA certificate; the sidecar speaks plain SMTP + XCLIENT to a Postfix smtpd without TLS.
 case_17() {
-  local m s
+  local m s name listener hap port
   needs_sidecar || return 1
-  m=$(mark "$PF_LOG"); s=$(mark "$SCL_LOG")
-  through submissions
-  swaks_send case17 127.0.0.5 "$HAP_SUBS_PORT" --tlsc || return 1
-  tls_peer case17 sidecar.e2e.test || return 1
-  grep -qE '^=== TLS started with cipher TLSv1\.[23]:' "$SCRATCH/cases/case17.swaks" \
-    || { fail "swaks did not start TLS 1.2/1.3"; return 1; }
-  pf_client case17 "$m" "$QID" postfix/submissions-xclient client5.e2e.test 127.0.0.5 || return 1
-  sc_line case17 "$s" client5.e2e.test 127.0.0.5 "$SCL_SUBS_PORT" tls
+  grep -qE ' listener submissionsjdk: TLS on jdk\b' "$SCL_LOG" \
+    || { fail "no start-up line 'listener submissionsjdk: TLS on jdk': $(grep -m1 'listener submissionsjdk: TLS' "$SCL_LOG")"; return 1; }
+  for listener in submissions submissionsjdk; do
+    name=case17-$listener
+    if [ $listener = submissions ]; then hap=$HAP_SUBS_PORT; port=$SCL_SUBS_PORT
+    else hap=$HAP_SUBSJDK_PORT; port=$SCL_SUBSJDK_PORT; fi
+    m=$(mark "$PF_LOG"); s=$(mark "$SCL_LOG")
+    through $listener
+    swaks_send "$name" 127.0.0.5 "$hap" --tlsc || return 1
+    tls_peer "$name" sidecar.e2e.test || return 1
+    grep -qE '^=== TLS started with cipher TLSv1\.[23]:' "$SCRATCH/cases/$name.swaks" \
+      || { fail "$listener: swaks did not start TLS 1.2/1.3"; return 1; }
+    pf_client "$name" "$m" "$QID" postfix/submissions-xclient client5.e2e.test 127.0.0.5 || return 1
+    sc_line "$name" "$s" client5.e2e.test 127.0.0.5 "$port" tls || return 1
+  done
 }
 
 # 18. Listener "submissionsp", tls passthrough (465 role): swaks --tlsc gets Postfix's certificate; the sidecar sent
