@@ -283,17 +283,26 @@ case_21() {
 # 22. The sidecar counts each session under the listener it came through (smtp_sidecar_session_duration_seconds_count
 # {listener=…} equals the number of swaks runs of cases 15-21 through it, 0 for the others); no TLS handshake failed.
 case_22() {
-  local scrape n got wrong=() bad
+  local scrape bad
   needs_sidecar || return 1
-  scrape=$("${TOOL[@]}" scrape "$SCL_METRICS_PORT") || { fail "no /metrics on $SCL_METRICS_PORT"; return 1; }
+  # a session is counted when it ends, a moment after the client saw the close: poll
+  poll "$WAIT_S" listener_counts_once > /dev/null \
+    || { fail "sessions per listener: $(listener_counts_once 2>&1)"; return 1; }
+  scrape=$(cat "$SCRATCH/cases/case22.metrics")
+  bad=$(grep -E '^smtp_sidecar_tls_handshake_failures_total\{' <<<"$scrape" | grep -vE ' 0(\.0)?$' || true)
+  [ -z "$bad" ] || { fail "TLS handshake failures: $bad"; return 1; }
+}
+# prints "ok" when every listener's session count is the expected one, else the differences on stderr
+listener_counts_once() {
+  local scrape n got wrong=()
+  scrape=$("${TOOL[@]}" scrape "$SCL_METRICS_PORT") || return 1
   printf '%s\n' "$scrape" > "$SCRATCH/cases/case22.metrics"
   for n in "${LISTENER_NAMES[@]}"; do
     got=$(sed -nE "s/^smtp_sidecar_session_duration_seconds_count\{listener=\"$n\"\} ([0-9]+)(\.0)?\$/\1/p" <<<"$scrape")
     [ "${got:-none}" = "${SESSIONS[$n]:-0}" ] || wrong+=("$n=${got:-none} (expected ${SESSIONS[$n]:-0})")
   done
-  [ ${#wrong[@]} = 0 ] || { fail "sessions per listener: ${wrong[*]}"; return 1; }
-  bad=$(grep -E '^smtp_sidecar_tls_handshake_failures_total\{' <<<"$scrape" | grep -vE ' 0(\.0)?$' || true)
-  [ -z "$bad" ] || { fail "TLS handshake failures: $bad"; return 1; }
+  [ ${#wrong[@]} = 0 ] || { echo "${wrong[*]}" >&2; return 1; }
+  echo ok
 }
 
 # refused_line NAME MARK LISTENER-PORT EXTRA-REGEX: the sidecar's refusal line for a required peer (127.0.0.1) that sent
