@@ -20,6 +20,7 @@
 Exit status 0 on success; on failure a one-line reason is printed on stderr (exit 1).
 """
 import os
+import random
 import socket
 import ssl
 import sys
@@ -34,16 +35,34 @@ def die(msg):
 # ---------------------------------------------------------------- ports
 
 def free_ports(n):
-    socks = []
+    """N distinct ports that bind on 127.0.0.1, below the kernel's ephemeral range: a port the kernel handed out
+    (bind to 0) is one it may hand out again as the source port of an outgoing connection (Postfix's, Exim's,
+    HAProxy's) before the service it was picked for binds it."""
+    low = 32768
     try:
-        for _ in range(n):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        print(" ".join(str(s.getsockname()[1]) for s in socks))
-    finally:
-        for s in socks:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    rng = random.Random()
+    chosen = []
+    tries = 0
+    while len(chosen) < n:
+        tries += 1
+        if tries > 10000:
+            die("no free ports below %d" % low)
+        port = rng.randrange(10000, max(10001, low))
+        if port in chosen:
+            continue
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
             s.close()
+        chosen.append(port)
+    print(" ".join(str(p) for p in chosen))
 
 
 def listening(port):
