@@ -105,7 +105,8 @@ public final class ConfigReader {
                 .map(ConfigKey::path).toList();
             String what = listener && ConfigKeys.sections().contains(section)
                 ? "cannot be set per listener (per-listener sections: tls, proxy, backend, smtp, limits)"
-                : "unknown key (known keys: " + String.join(", ", all) + (listener ? "" : ", listeners") + ")";
+                : "unknown key (known keys: " + (listener ? String.join(", ", ConfigKeys.LISTENER_FIELDS) + ", " : "")
+                    + String.join(", ", all) + (listener ? "" : ", listeners") + ")";
             throw new ConfigException(prefix + section, what);
         }
         if (!(value instanceof JsonObject obj)) {

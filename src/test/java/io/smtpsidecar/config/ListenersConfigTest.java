@@ -154,7 +154,8 @@ class ListenersConfigTest {
             "listeners[0].dns: cannot be set per listener");
         assertError("listeners: [{name: a, port: 1, listen: {port: 3}}]\n",
             "listeners[0].listen: cannot be set per listener");
-        assertError("listeners: [{name: a, port: 1, colour: red}]\n", "listeners[0].colour: unknown key");
+        assertError("listeners: [{name: a, port: 1, colour: red}]\n",
+            "listeners[0].colour: unknown key (known keys: name, host, port, tls.mode");
         assertError("listeners: [{name: a, port: 1, backend: {prot: 3}}]\n", "listeners[0].backend.prot: unknown key");
         assertError("listeners: [{name: a, port: 1, backend: 3}]\n", "listeners[0].backend: expected a section");
         assertError("listeners: [{name: a, port: 1, backend: {port: x}}]\n",
