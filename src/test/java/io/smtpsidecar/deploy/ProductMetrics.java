@@ -45,8 +45,15 @@ final class ProductMetrics {
             SidecarMetrics metrics = new SidecarMetrics(registry);
             metrics.transport("nio");
             metrics.listener("smtp").tlsEnabled();
+            // the GC timer is registered at the first collection the JVM reports, as in a running sidecar
+            String scrape = registry.scrape();
+            for (int i = 0; i < 50 && !scrape.contains("jvm_gc_pause_seconds_count"); i++) {
+                System.gc();
+                Thread.sleep(100);
+                scrape = registry.scrape();
+            }
             Map<String, Set<String>> series = new TreeMap<>();
-            for (String line : registry.scrape().lines().toList()) {
+            for (String line : scrape.lines().toList()) {
                 Matcher m = SAMPLE.matcher(line);
                 if (line.startsWith("#") || !m.find()) {
                     continue;
@@ -60,6 +67,9 @@ final class ProductMetrics {
                 }
             }
             return series;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
         } finally {
             vertx.close().await();
         }
@@ -109,10 +119,16 @@ final class ProductMetrics {
         text = rest.toString();
         Matcher labelValues = Pattern.compile("label_values\\(\\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*(\\{[^}]*})?\\s*,\\s*"
             + "([a-zA-Z_][a-zA-Z0-9_]*)\\s*\\)").matcher(text);
+        StringBuilder withoutLabelValues = new StringBuilder();
         while (labelValues.find()) {
-            metrics.computeIfAbsent(labelValues.group(1), k -> new TreeSet<>()).add(labelValues.group(3));
-            grouping.add(labelValues.group(3));
+            Set<String> labels = metrics.computeIfAbsent(labelValues.group(1), k -> new TreeSet<>());
+            labels.add(labelValues.group(3));
+            // its selector, if any, stays for the matcher scan below
+            labelValues.appendReplacement(withoutLabelValues,
+                Matcher.quoteReplacement(labelValues.group(2) == null ? " " : labelValues.group(1) + labelValues.group(2)));
         }
+        labelValues.appendTail(withoutLabelValues);
+        text = withoutLabelValues.toString();
         Matcher selector = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)?\\s*\\{([^}]*)}").matcher(text);
         StringBuilder bare = new StringBuilder();
         while (selector.find()) {
