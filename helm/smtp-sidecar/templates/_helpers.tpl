@@ -169,3 +169,20 @@ mounted there: the sidecar would only find out at start (terminate) or at reload
 {{- define "smtp-sidecar.metricsPort" -}}
 {{- dig "metrics" "port" 9100 .Values.sidecar.config | int }}
 {{- end }}
+
+{{/*
+"true" when the monitoring.coreos.com/v1 objects may be rendered: the cluster serves that API (helm install and
+upgrade ask it), or metrics.forceMonitoringApi says to render them anyway (helm template without a cluster).
+*/}}
+{{- define "smtp-sidecar.monitoringApi" -}}
+{{- if or .Values.metrics.forceMonitoringApi (.Capabilities.APIVersions.Has "monitoring.coreos.com/v1") -}}
+true
+{{- end }}
+{{- end }}
+
+{{/*
+The PromQL label matchers of this installation's series (metrics.prometheusRule.selector, else its namespace).
+*/}}
+{{- define "smtp-sidecar.alertSelector" -}}
+{{- .Values.metrics.prometheusRule.selector | default (printf "namespace=%q" .Release.Namespace) }}
+{{- end }}

@@ -44,8 +44,13 @@ final class HelmChart {
 
     /** helm template with these -f files, in order; throws IllegalStateException with Helm's message on failure. */
     String template(Path... valuesFiles) {
-        TemplateCommand command = new Helm(DIR).template().withName(RELEASE).withNamespace(NAMESPACE)
-            .withKubeVersion(KUBE_VERSION);
+        return template(DIR, KUBE_VERSION, valuesFiles);
+    }
+
+    /** helm template of a chart directory (this one, or another that has it as a dependency) for a Kubernetes version. */
+    static String template(Path chartDir, String kubeVersion, Path... valuesFiles) {
+        TemplateCommand command = new Helm(chartDir).template().withName(RELEASE).withNamespace(NAMESPACE)
+            .withKubeVersion(kubeVersion);
         for (Path f : valuesFiles) {
             command = command.withValuesFile(f);
         }

@@ -582,7 +582,7 @@ class HelmChartTest {
             assertThat(v).containsEntry("name", configMount.get("name"));
             assertThat(get(v, "configMap.name")).isEqualTo(HelmChart.fullname());
         });
-        assertThat(volumes).anySatisfy(v -> assertThat(v).containsEntry("name", "tmp").containsKey("emptyDir"));
+        assertThat(volumes).anySatisfy(v -> assertThat(v).containsEntry("name", "sidecar-tmp").containsKey("emptyDir"));
         // every mount has its volume
         for (Map<String, Object> c : maps(pod, "containers")) {
             for (Map<String, Object> m : maps(c, "volumeMounts")) {
