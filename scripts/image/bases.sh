@@ -17,6 +17,9 @@ set -euo pipefail
 . /etc/os-release
 SUITE=${VERSION_CODENAME:?bases.sh: no VERSION_CODENAME in /etc/os-release}
 mkdir -p "$IMAGE_CACHE/bases"
+# one run at a time: another one's rm of an old key's tarball would take this one's
+exec 9> "$IMAGE_CACHE/bases/.lock"
+flock 9
 
 # the host's apt sources for SUITE: one-line entries and deb822 paragraphs that name it
 sources=$IMAGE_CACHE/bases/sources-$SUITE
@@ -30,7 +33,7 @@ sources=$IMAGE_CACHE/bases/sources-$SUITE
 mv "$sources.new" "$sources"
 
 # bump when a change here changes what an image holds
-FORMAT=1
+FORMAT=2
 JDK25=$(host_jdk 25) || { echo "bases.sh: no JDK 25 here (set JAVA_HOME_25)" >&2; exit 1; }
 
 base() {  # name packages(comma-separated or "") [mmdebstrap options...]
@@ -44,9 +47,19 @@ base() {  # name packages(comma-separated or "") [mmdebstrap options...]
     if [ ! -s "$tar" ]; then
       echo "bases.sh: mmdebstrap $SUITE ($name${packages:+: $packages})" >&2
       rm -f "$IMAGE_CACHE/bases/$name"-*.tar
+      # merged /usr without the usrmerge package (and the perl it pulls in); no manuals, translations or
+      # documentation but the copyright files, as Debian's slim images (man1 stays: the JDK's postinst links
+      # its manuals there with update-alternatives)
       mmdebstrap --variant=minbase --mode=root --format=tar --quiet \
+        --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+        --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
+        --dpkgopt='path-include=/usr/share/locale/locale.alias' --dpkgopt='path-exclude=/usr/share/doc/*' \
+        --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+        --essential-hook='mkdir -p "$1/usr/share/man/man1"' \
         --aptopt='Acquire::Check-Valid-Until "false"' ${packages:+--include="$packages"} "$@" \
-        "$SUITE" "$tar.part" "$sources" >&2
+        "$SUITE" "$tar.part" "$sources" > "$IMAGE_CACHE/bases/$name.log" 2>&1 \
+        || { tail -n 30 "$IMAGE_CACHE/bases/$name.log" >&2; echo "bases.sh: mmdebstrap failed" >&2; exit 1; }
+      [ -s "$tar.part" ] || { echo "bases.sh: mmdebstrap wrote nothing" >&2; exit 1; }
       mv "$tar.part" "$tar"
     fi
     local changes=()
@@ -59,6 +72,7 @@ base() {  # name packages(comma-separated or "") [mmdebstrap options...]
   echo "$image"
 }
 
-echo "DEBIAN_IMAGE=$(base debian "")"
-echo "BUILD_IMAGE=$(base build openjdk-17-jdk-headless,maven)"
-echo "JDK_IMAGE=$(base jdk binutils --customize-hook="mkdir -p \"\$1/opt/java\" && cp -a -L '$JDK25/.' \"\$1/opt/java/openjdk\"")"
+debian=$(base debian "")
+build=$(base build openjdk-17-jdk-headless,maven)
+jdk=$(base jdk binutils --customize-hook="mkdir -p \"\$1/opt/java\" && cp -a -L '$JDK25/.' \"\$1/opt/java/openjdk\"")
+printf 'DEBIAN_IMAGE=%s\nBUILD_IMAGE=%s\nJDK_IMAGE=%s\n' "$debian" "$build" "$jdk"

@@ -6,24 +6,30 @@
 #
 #   scripts/image/runtime.sh JAR ROOT
 #
-# Modules: what jdeps finds in the jar, less two that only code the sidecar never runs needs:
-#   java.desktop   snakeyaml's JavaBeans introspection (the sidecar reads and prints YAML as maps and lists) and
-#                  Micrometer's Log4j2 binder: 15 MB
+# Modules: what jdeps finds in the jar (the shaded jar drops Micrometer's binders for databases and Log4j2, which
+# would add java.sql and java.desktop), less two that only code the sidecar never runs needs:
+#   java.desktop   snakeyaml's JavaBeans introspection (the sidecar reads and prints YAML as maps and lists): 15 MB
 #   java.compiler  Vert.x's compiling class loader for verticles given as .java sources
 # plus jdk.crypto.ec (elliptic-curve TLS for tls.provider jdk; its classes live in java.base since JDK 22, the
 # module is kept for older runtimes) and jdk.jfr stays (Netty's buffer allocator registers JFR events).
 set -euo pipefail
 [ $# = 2 ] || { sed -n '2,15p' "${BASH_SOURCE[0]}" >&2; exit 2; }
-JAR=$1 ROOT=$2
+JAR=$(readlink -f "$1") ROOT=$2
 JDK=$(dirname "$(dirname "$(readlink -f "$(command -v jlink)")")")
 FEATURE=$("$JDK/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
 
-deps=$("$JDK/bin/jdeps" --multi-release "$FEATURE" --ignore-missing-deps --print-module-deps "$JAR")
-modules=$(printf '%s\n' ${deps//,/ } jdk.crypto.ec | grep -vxE 'java\.desktop|java\.compiler' | sort -u | paste -sd, -)
+# --list-deps, not --print-module-deps: the minimal list leaves out what a listed module requires transitively
+# (java.desktop brings java.xml, which logback's configuration needs)
+deps=$("$JDK/bin/jdeps" --multi-release "$FEATURE" --ignore-missing-deps --list-deps "$JAR" \
+  | awk '$1 ~ /^(java|jdk)\.[a-z.]+$/ { print $1 }')
+modules=$(printf '%s\n' $deps jdk.crypto.ec | grep -vxE 'java\.desktop|java\.compiler' | sort -u | paste -sd, -)
 "$JDK/bin/java" --list-modules | grep -q '^jdk\.crypto\.ec@' || modules=${modules/,jdk.crypto.ec/}
 echo "runtime.sh: jlink $modules"
 "$JDK/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --compress=zip-9 \
   --output "$ROOT/opt/java"
+
+# the symbol tables of the runtime's libraries (libjvm.so: 29 MB -> 25 MB), as Debian's own JDK packages ship them
+find "$ROOT/opt/java" -name '*.so' -exec strip --strip-unneeded {} +
 
 # C libraries: what the runtime's executables and libraries link, and what Netty's native libraries (epoll,
 # io_uring, BoringSSL; unpacked to /tmp at run time) link
