@@ -4,6 +4,7 @@ machine, changing only what it cannot do as a cluster would (docs/IMAGE.md lists
 
   kube-play.py RENDERED OUT SIDECAR_IMAGE POSTFIX_IMAGE TLS_DIR FILES_DIR
 
+prints the ConfigMaps' names (kube play makes a volume of each). Works on deploy/ and on the chart's output.
 - keeps the ConfigMaps and the Deployment (kube play has no Services, PodDisruptionBudgets, NetworkPolicies or
   ServiceAccounts), with one replica (one pod on one machine);
 - the two images: the ones just built instead of the registry's;
@@ -64,6 +65,7 @@ def main(rendered, out, sidecar_image, postfix_image, tls_dir, files_dir):
 
     with open(out, "w") as f:
         yaml.safe_dump_all(list(configmaps.values()) + [deployment], f, sort_keys=False)
+    print("\n".join(configmaps))
 
 
 if __name__ == "__main__":

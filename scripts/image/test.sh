@@ -5,9 +5,9 @@
 #      mounted) beside the MTA image and the host's HAProxy (send-proxy-v2): user 65532, what is writable,
 #      /healthz and /readyz, a session and a TLS (BoringSSL) session logged by Postfix with the real client, a live
 #      reload of the mounted directory, the AOT cache in use, SIGTERM: drain and exit 0;
-#   2. plays deploy/ (kubectl kustomize) with podman kube play, the two images in place of the registry's, in a
-#      network namespace of its own (kube-play.py lists what else kube play 4.3 needs changed), and sends one mail
-#      through the pod from HAProxy with send-proxy-v2.
+#   2. plays deploy/ (kubectl kustomize) and the chart (helm template through helm-java) with podman kube play,
+#      the two images in place of the registry's, each pod in a network namespace of its own (kube-play.py lists
+#      what else kube play 4.3 needs changed), and sends one mail through each from HAProxy with send-proxy-v2.
 # See docs/IMAGE.md. Run as root, from anywhere:
 #   bash scripts/image/test.sh
 # Environment:
@@ -61,7 +61,7 @@ cleanup() {
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   podman rm -f --time 5 "$SC_NAME" "$PF_NAME" >/dev/null 2>&1
   [ -z "$KUBE_YAML" ] || podman kube down "$KUBE_YAML" >/dev/null 2>&1
-  [ -z "$KUBE_YAML" ] || podman volume rm -f smtp-sidecar smtp-sidecar-postfix >/dev/null 2>&1
+  [ -z "$KUBE_YAML" ] || podman volume rm -f "${KUBE_VOLUMES[@]}" >/dev/null 2>&1
   # the previous builds' layers (vfs keeps full copies); the tagged images and the bases stay for the next run
   podman image prune -f >/dev/null 2>&1
   if [ "${IMAGE_KEEP:-0}" = 1 ] || [ $FAILED = 1 ] || [ $rc != 0 ]; then
@@ -249,7 +249,7 @@ PIDS+=($!)
 
 postfix_client() {  # address: waits for Postfix's "client=" line of a session from it
   local deadline=$((SECONDS + 20))
-  until podman logs "$PF_NAME" 2>&1 | grep -qE "client=[^ ]*\[$1\]"; do
+  until grep -qE "client=[^ ]*\[$1\]" <<< "$(podman logs "$PF_NAME" 2>&1)"; do
     [ $SECONDS -lt $deadline ] || { podman logs "$PF_NAME" 2>&1 | tail -n 20 >&2; return 1; }
     sleep 0.2
   done
@@ -273,11 +273,13 @@ until [ "$("${TOOL[@]}" metric "$SC_ADMIN_PORT" 'smtp_sidecar_config_reloads_tot
   [ $SECONDS -lt $deadline ] || { podman logs "$SC_NAME" 2>&1 | tail -n 20 >&2; die "no reload counted"; }
   sleep 0.3
 done
-podman logs "$SC_NAME" 2>&1 | grep -q 'configuration reloaded' || die "no 'configuration reloaded' line"
-podman logs "$SC_NAME" 2>&1 | grep -q 'need a restart' && die "the reload says a restart is needed"
+podman logs "$SC_NAME" > "$SCRATCH/sidecar.log" 2>&1
+grep -q 'configuration reloaded' "$SCRATCH/sidecar.log" || die "no 'configuration reloaded' line"
+grep -q 'need a restart' "$SCRATCH/sidecar.log" && die "the reload says a restart is needed"
 pass "the mounted configuration directory reloads: 'configuration reloaded', smtp_sidecar_config_reloads_total{result=\"ok\"} 1"
 curl -sf -m 3 -H 'Accept: application/openmetrics-text; version=1.0.0' "http://127.0.0.1:$SC_ADMIN_PORT/metrics" \
-  | grep -q '^# EOF' || die "no OpenMetrics scrape"
+  > "$SCRATCH/openmetrics.txt" || die "no OpenMetrics scrape"
+grep -q '^# EOF' "$SCRATCH/openmetrics.txt" || die "the OpenMetrics scrape has no '# EOF'"
 
 # SIGTERM: podman stop sends it (then waits up to -t seconds before SIGKILL); the JVM drains and exits 0
 t=$SECONDS
@@ -289,31 +291,38 @@ grep -q 'drained; exiting' "$SCRATCH/sidecar.log" || die "no 'drained; exiting' 
 pass "SIGTERM (podman stop): drained and exited 0 in $((SECONDS - t)) s"
 podman rm -f "$SC_NAME" "$PF_NAME" > /dev/null 2>&1
 
-# ------------------------------------------------------------------ 2. podman kube play of deploy/
+# ------------------------------------------------------------------ 2. podman kube play of deploy/ and the chart
 
-if ! command -v kubectl > /dev/null; then
-  say "kube play SKIPPED: no kubectl to render deploy/ (kubectl kustomize)"
-else
-  KUBE=$SCRATCH/kube
-  mkdir -p "$KUBE/tls" "$KUBE/files"
-  kubectl kustomize "$REPO_ROOT/deploy" > "$KUBE/rendered.yaml" || die "kubectl kustomize deploy/ failed"
-  # the TLS pair of the Secret the Deployment mounts (cert-manager's in a cluster)
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=mx.example.org \
-    -keyout "$KUBE/tls/tls.key" -out "$KUBE/tls/tls.crt" > "$SCRATCH/openssl.log" 2>&1 || die "openssl failed"
-  chmod 644 "$KUBE/tls/tls.key"
-  # what kube play 4.3 cannot do as a cluster does, changed in a copy (kube-play.py says what and why)
-  python3 "$REPO_ROOT/scripts/image/kube-play.py" "$KUBE/rendered.yaml" "$KUBE/play.yaml" \
-    "$SIDECAR_IMAGE" "$POSTFIX_IMAGE" "$KUBE/tls" "$KUBE/files" || die "kube-play.py failed"
-  podman volume rm -f smtp-sidecar smtp-sidecar-postfix > /dev/null 2>&1 || true   # an earlier run's ConfigMaps
-  KUBE_YAML=$KUBE/play.yaml
+KUBE_TLS=$SCRATCH/kube-tls
+mkdir -p "$KUBE_TLS"
+# the TLS pair of the Secret the Deployment mounts (cert-manager's in a cluster)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=mx.example.org \
+  -keyout "$KUBE_TLS/tls.key" -out "$KUBE_TLS/tls.crt" > "$SCRATCH/openssl.log" 2>&1 || die "openssl failed"
+chmod 644 "$KUBE_TLS/tls.key"
+KUBE_VOLUMES=()
+
+play_pod() {  # label rendered-yaml: plays it as one pod and sends one mail through it from HAProxy
+  local label=$1 rendered=$2 dir t names pod sc pf infra user
+  dir=$SCRATCH/kube-$label
+  mkdir -p "$dir/files"
+  # what kube play 4.3 cannot do as a cluster does, changed in a copy (kube-play.py says what and why); it prints
+  # the ConfigMaps' names, which kube play makes volumes of
+  python3 "$REPO_ROOT/scripts/image/kube-play.py" "$rendered" "$dir/play.yaml" "$SIDECAR_IMAGE" "$POSTFIX_IMAGE" \
+    "$KUBE_TLS" "$dir/files" > "$dir/configmaps" || die "$label: kube-play.py failed on $rendered"
+  mapfile -t KUBE_VOLUMES < "$dir/configmaps"
+  podman volume rm -f "${KUBE_VOLUMES[@]}" > /dev/null 2>&1 || true   # an earlier run's
+  KUBE_YAML=$dir/play.yaml
   t=$SECONDS
   # --network none: the pod's own network namespace with its loopback only, so the manifests' ports (25, 2525,
   # 9100...) stay as they are; HAProxy and the client run inside it, with the addresses of deploy/
-  podman --storage-driver vfs kube play --network none "$KUBE_YAML" > "$SCRATCH/kube-play.log" 2>&1 \
-    || { cat "$SCRATCH/kube-play.log" >&2; die "podman kube play failed"; }
-  pod=$(podman pod ps --format '{{.Name}}' | grep -m1 '^smtp-sidecar') || die "no pod from kube play"
-  sc=$(podman ps --format '{{.Names}}' --filter "pod=$pod" | grep -m1 -- '-sidecar$') || die "no sidecar container in $pod"
-  pf=$(podman ps --format '{{.Names}}' --filter "pod=$pod" | grep -m1 -- '-postfix$') || die "no postfix container in $pod"
+  podman --storage-driver vfs kube play --network none "$KUBE_YAML" > "$dir/kube-play.log" 2>&1 \
+    || { cat "$dir/kube-play.log" >&2; die "$label: podman kube play failed"; }
+  # (listed first, then searched: grep -m1 in a pipe would end podman with SIGPIPE, a failure under pipefail)
+  names=$(podman pod ps --format '{{.Name}}')
+  pod=$(grep -m1 -- '-pod-0$' <<< "$names") || die "$label: no pod from kube play: $names"
+  names=$(podman ps --format '{{.Names}}' --filter "pod=$pod")
+  sc=$(grep -m1 -- '-sidecar$' <<< "$names") || die "$label: no sidecar container in $pod: $names"
+  pf=$(grep -m1 -- '-postfix$' <<< "$names") || die "$label: no postfix container in $pod: $names"
   infra=$(podman inspect --format '{{.State.Pid}}' "$(podman pod inspect --format '{{.InfraContainerID}}' "$pod")")
   nsx() { nsenter -t "$infra" -n "$@"; }
   # 198.51.100.10: the HAProxy host of deploy/ (proxy.requiredHosts); 203.0.113.25: a client on the internet
@@ -321,42 +330,52 @@ else
   nsx ip addr add 203.0.113.25/32 dev lo
   deadline=$((SECONDS + WAIT_S))
   until [ "$(nsx curl -s -o /dev/null -m 3 -w '%{http_code}' http://127.0.0.1:9100/readyz || true)" = 200 ]; do
-    [ $SECONDS -lt $deadline ] || { podman logs "$sc" 2>&1 | tail -n 30 >&2; podman logs "$pf" 2>&1 | tail -n 20 >&2; die "the pod's sidecar never got ready"; }
+    [ $SECONDS -lt $deadline ] || { podman logs "$sc" 2>&1 | tail -n 30 >&2; podman logs "$pf" 2>&1 | tail -n 20 >&2; die "$label: the pod's sidecar never got ready"; }
     sleep 0.5
   done
-  pass "kube play of deploy/ ($pod: $sc, $pf): /readyz 200 after $((SECONDS - t)) s"
   user=$(awk '/^Uid:/ { print $2 }' "/proc/$(podman inspect --format '{{.State.Pid}}' "$sc")/status")
-  [ "$user" = 65532 ] || die "the pod's sidecar runs as uid $user"
-  cat > "$KUBE/haproxy.cfg" <<EOF
-global
-    log stdout format raw local0
-defaults
-    mode tcp
-    log global
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-frontend smtp
-    bind 127.0.0.1:10025
-    default_backend mx-smtp
-backend mx-smtp
-    server pod 127.0.0.1:2525 send-proxy-v2 source 198.51.100.10
-EOF
-  nsx haproxy -f "$KUBE/haproxy.cfg" -db > "$SCRATCH/kube-haproxy.log" 2>&1 &
+  [ "$user" = 65532 ] || die "$label: the pod's sidecar runs as uid $user"
+  pass "kube play of $label ($pod: $sc, $pf): /readyz 200 after $((SECONDS - t)) s, uid 65532"
+  printf '%s\n' 'global' '    log stdout format raw local0' 'defaults' '    mode tcp' '    log global' \
+    '    timeout connect 5s' '    timeout client 30s' '    timeout server 30s' \
+    'frontend smtp' '    bind 127.0.0.1:10025' '    default_backend mx-smtp' \
+    'backend mx-smtp' '    server pod 127.0.0.1:2525 send-proxy-v2 source 198.51.100.10' > "$dir/haproxy.cfg"
+  nsx haproxy -f "$dir/haproxy.cfg" -db > "$dir/haproxy.log" 2>&1 &
   PIDS+=($!)
   deadline=$((SECONDS + 20))
   until nsx bash -c 'exec 3<>/dev/tcp/127.0.0.1/10025' 2>/dev/null; do
-    [ $SECONDS -lt $deadline ] || { cat "$SCRATCH/kube-haproxy.log" >&2; die "HAProxy in the pod's namespace did not start"; }
+    [ $SECONDS -lt $deadline ] || { cat "$dir/haproxy.log" >&2; die "$label: HAProxy in the pod's namespace did not start"; }
     sleep 0.2
   done
   nsx swaks --server 127.0.0.1:10025 --local-interface 203.0.113.25 --helo client.example.net \
-    --from a@client.example.net --to postmaster@example.org --timeout 20 > "$SCRATCH/kube-swaks.log" 2>&1 \
-    || { cat "$SCRATCH/kube-swaks.log" >&2; podman logs "$sc" 2>&1 | tail -n 10 >&2; die "swaks through the pod failed"; }
-  PF_NAME=$pf postfix_client 203.0.113.25 || die "the pod's Postfix logged no client=[203.0.113.25]"
-  pass "swaks -> HAProxy (send-proxy-v2 from 198.51.100.10) -> pod: Postfix logged client=[203.0.113.25]"
-  podman kube down "$KUBE_YAML" > /dev/null 2>&1 || die "podman kube down failed"
-  podman volume rm -f smtp-sidecar smtp-sidecar-postfix > /dev/null 2>&1 || true
+    --from a@client.example.net --to postmaster@example.org --timeout 20 > "$dir/swaks.log" 2>&1 \
+    || { cat "$dir/swaks.log" >&2; podman logs "$sc" 2>&1 | tail -n 10 >&2; die "$label: swaks through the pod failed"; }
+  PF_NAME=$pf postfix_client 203.0.113.25 || die "$label: the pod's Postfix logged no client=[203.0.113.25]"
+  pass "$label: swaks -> HAProxy (send-proxy-v2 from 198.51.100.10) -> pod: Postfix logged client=[203.0.113.25]"
+  kill -TERM "${PIDS[${#PIDS[@]}-1]}" 2>/dev/null || true
+  podman kube down "$KUBE_YAML" > /dev/null 2>&1 || die "$label: podman kube down failed"
+  podman volume rm -f "${KUBE_VOLUMES[@]}" > /dev/null 2>&1 || true
   KUBE_YAML=
+}
+
+if command -v kubectl > /dev/null; then
+  kubectl kustomize "$REPO_ROOT/deploy" > "$SCRATCH/deploy-rendered.yaml" || die "kubectl kustomize deploy/ failed"
+  play_pod deploy "$SCRATCH/deploy-rendered.yaml"
+else
+  say "kube play of deploy/ SKIPPED: no kubectl to render it (kubectl kustomize)"
+fi
+
+# the chart, rendered by Helm's library through helm-java (no helm binary here) on the test classpath, with the
+# example load balancer's address as proxy.requiredHosts (deploy/'s ConfigMap has it; the chart's default is none)
+if mvn -B -ntp -q -o -f "$REPO_ROOT/pom.xml" dependency:build-classpath -Dmdep.includeScope=test \
+     -Dmdep.outputFile="$SCRATCH/test-classpath.txt" > "$SCRATCH/classpath.log" 2>&1; then
+  printf '%s\n' 'sidecar:' '  config:' '    proxy:' '      requiredHosts: [198.51.100.10]' > "$SCRATCH/chart-values.yaml"
+  java -cp "$(cat "$SCRATCH/test-classpath.txt")" "$REPO_ROOT/scripts/image/HelmTemplate.java" \
+    "$REPO_ROOT/helm/smtp-sidecar" mx mail 1.32.0 "$SCRATCH/chart-rendered.yaml" "$SCRATCH/chart-values.yaml" \
+    > "$SCRATCH/helm.log" 2>&1 || { cat "$SCRATCH/helm.log" >&2; die "helm template (helm-java) of helm/smtp-sidecar failed"; }
+  play_pod chart "$SCRATCH/chart-rendered.yaml"
+else
+  say "kube play of the chart SKIPPED: no test classpath for helm-java (mvn dependency:build-classpath -o failed: $SCRATCH/classpath.log)"
 fi
 
 FAILED=0
