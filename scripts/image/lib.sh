@@ -14,11 +14,12 @@ IMAGE_CACHE=${SMTP_SIDECAR_IMAGE_CACHE:-${HOME:-/root}/.cache/smtp-sidecar-image
 IMAGE_PACKAGES=(podman buildah runc mmdebstrap catatonit skopeo uidmap)
 
 mkdir -p "$IMAGE_CACHE/storage"
+# the run-time state (locks, mounts) of this storage only: one per cache directory
 cat > "$IMAGE_CACHE/storage.conf" <<CONF
 [storage]
 driver = "vfs"
 graphroot = "$IMAGE_CACHE/storage"
-runroot = "/run/smtp-sidecar-image"
+runroot = "/run/smtp-sidecar-image/$(printf '%s' "$IMAGE_CACHE" | sha256sum | cut -c1-12)"
 CONF
 export CONTAINERS_CONF=$IMAGE_SCRIPTS/containers.conf
 export CONTAINERS_STORAGE_CONF=$IMAGE_CACHE/storage.conf

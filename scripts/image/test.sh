@@ -340,7 +340,8 @@ play_pod() {  # label rendered-yaml: plays it as one pod and sends one mail thro
     '    timeout connect 5s' '    timeout client 30s' '    timeout server 30s' \
     'frontend smtp' '    bind 127.0.0.1:10025' '    default_backend mx-smtp' \
     'backend mx-smtp' '    server pod 127.0.0.1:2525 send-proxy-v2 source 198.51.100.10' > "$dir/haproxy.cfg"
-  nsx haproxy -f "$dir/haproxy.cfg" -db > "$dir/haproxy.log" 2>&1 &
+  # nsenter itself (not the nsx function, which would run in a subshell): $! is then HAProxy, which nsenter execs
+  nsenter -t "$infra" -n haproxy -f "$dir/haproxy.cfg" -db > "$dir/haproxy.log" 2>&1 &
   PIDS+=($!)
   deadline=$((SECONDS + 20))
   until nsx bash -c 'exec 3<>/dev/tcp/127.0.0.1/10025' 2>/dev/null; do
