@@ -29,7 +29,11 @@ echo "runtime.sh: jlink $modules"
   --output "$ROOT/opt/java"
 
 # the symbol tables of the runtime's libraries (libjvm.so: 29 MB -> 25 MB), as Debian's own JDK packages ship them
-find "$ROOT/opt/java" -name '*.so' -exec strip --strip-unneeded {} +
+if command -v strip > /dev/null; then
+  find "$ROOT/opt/java" -name '*.so' -exec strip --strip-unneeded {} +
+else
+  echo "runtime.sh: no strip (binutils) here: the libraries keep their symbol tables" >&2
+fi
 
 # C libraries: what the runtime's executables and libraries link, and what Netty's native libraries (epoll,
 # io_uring, BoringSSL; unpacked to /tmp at run time) link
