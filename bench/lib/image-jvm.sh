@@ -37,9 +37,11 @@ args = json.loads(entry[len("ENTRYPOINT "):])
 print(" ".join(args[1:args.index("-jar")]))
 PY
 )
-  IMAGE_ENV=$(sed -n 's/^ENV \([A-Za-z_][A-Za-z0-9_]*=[^ ]*\)$/\1/p' "$1" | tr '\n' ' ')
-  major=$(sed -n 's/^FROM [a-z0-9./-]*temurin:\([0-9]*\)-.*/\1/p' "$1" | tail -n 1)
-  [ -n "$major" ] || { echo "image-jvm: no eclipse-temurin:<major> runtime stage in $1" >&2; return 1; }
+  # the image's environment less its PATH (that of its jlinked runtime)
+  IMAGE_ENV=$(sed -n 's/^ENV \([A-Za-z_][A-Za-z0-9_]*=[^ ]*\)$/\1/p' "$1" | grep -v '^PATH=' | sort -u | tr '\n' ' ')
+  # the JDK the image's runtime is jlinked from: the JDK_IMAGE build argument's default
+  major=$(sed -n 's/^ARG JDK_IMAGE=[a-z0-9./-]*temurin:\([0-9]*\)-.*/\1/p' "$1" | tail -n 1)
+  [ -n "$major" ] || { echo "image-jvm: no ARG JDK_IMAGE=eclipse-temurin:<major>-... in $1" >&2; return 1; }
   local var="JAVA_HOME_$major"
   IMAGE_JAVA=$(java_of_major "$major") || {
     if [ -n "${!var:-}" ]; then

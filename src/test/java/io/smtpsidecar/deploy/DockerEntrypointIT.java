@@ -28,9 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The image's command line (ENTRYPOINT + CMD, JVM flags included) run on this machine against the jar that
  * {@code mvn package} built, which is why this is an integration test: failsafe runs it after the package phase.
- * Only the paths change: an installed JDK of the runtime image's major version stands in for the image's java, the
+ * Only the paths change: an installed JDK of the image's major version stands in for the image's jlinked java, the
  * built jar for /app/smtp-sidecar.jar, a temporary file for the mounted configuration, and the AOT cache comes from
- * the runtime stage's own training RUN, run here the same way (its bind-mounted script from the repository).
+ * the jlink stage's own training RUN, run here the same way (its bind-mounted script from the repository).
+ * scripts/image/test.sh runs the image itself.
  */
 class DockerEntrypointIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -54,19 +55,23 @@ class DockerEntrypointIT {
         env = new HashMap<>();
         for (Dockerfile.Instruction i : runtime.all("ENV")) {
             String[] kv = i.args().split("=", 2);
-            env.put(kv[0], kv[1]);
+            if (!kv[0].equals("PATH")) {
+                env.put(kv[0], kv[1]);
+            }
         }
-        Matcher base = Pattern.compile("eclipse-temurin:(\\d+)-.*").matcher(runtime.base());
-        assertThat(base.matches()).as("runtime base %s", runtime.base()).isTrue();
+        Map.Entry<Dockerfile.Stage, Dockerfile.Instruction> training = dockerfile.training();
+        // the image's java is the training stage's JDK, jlinked
+        Matcher base = Pattern.compile("eclipse-temurin:(\\d+)-.*").matcher(training.getKey().baseDefault());
+        assertThat(base.matches()).as("JDK stage base %s", training.getKey().baseDefault()).isTrue();
         int major = Integer.parseInt(base.group(1));
         Path java = Tools.javaOfMajor(major).orElseThrow(() -> new AssertionError("the image runs JDK " + major
             + " and no JDK " + major + " is installed here (set JAVA_HOME_" + major + ")"));
         Path jar = Manifests.repo().resolve("target").resolve(Manifests.finalName() + ".jar");
         assertThat(jar).as("mvn package has built the jar").exists();
-        paths = new HashMap<>(Map.of("java", java.toString(), dockerfile.copyFromBuildStage()[1], jar.toString()));
+        String imageJar = Dockerfile.copiesFrom(training.getKey(), "build").get(0)[1];
+        paths = new HashMap<>(Map.of("java", java.toString(), imageJar, jar.toString()));
 
-        Dockerfile.Instruction train = runtime.all("RUN").stream()
-            .filter(i -> i.args().contains("aot-train.sh")).findFirst().orElseThrow();
+        Dockerfile.Instruction train = training.getValue();
         Map<String, String> mount = Dockerfile.mount(train);
         paths.put(mount.get("target"), Manifests.repo().resolve(mount.get("source")).toString());
         String cache = train.execForm().get(2);
@@ -156,6 +161,32 @@ class DockerEntrypointIT {
         }
     }
 
+
+    @Test
+    void theShadedJarKeepsTheNativeLibrariesAndDropsWhatTheSidecarNeverLoads() throws Exception {
+        Path jar = Manifests.repo().resolve("target").resolve(Manifests.finalName() + ".jar");
+        List<String> entries;
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile())) {
+            entries = zip.stream().map(java.util.zip.ZipEntry::getName).toList();
+        }
+        // epoll and io_uring (listen.transport), BoringSSL (tls.provider), for linux-x86_64 only
+        assertThat(entries).filteredOn(e -> e.startsWith("META-INF/native/") && e.endsWith(".so"))
+            .containsExactlyInAnyOrder("META-INF/native/libnetty_tcnative_linux_x86_64.so",
+                "META-INF/native/libnetty_transport_native_epoll_x86_64.so",
+                "META-INF/native/libnetty_transport_native_io_uring42_x86_64.so");
+        assertThat(entries).contains("io/netty/internal/tcnative/SSL.class", "io/netty/handler/ssl/OpenSsl.class",
+            "io/netty/channel/epoll/Epoll.class", "io/netty/channel/uring/IoUring.class",
+            // Vert.x's HTTP server (the operations port) sets up its pipeline with these even with h2c off, and
+            // every connection tests instanceof QuicChannel
+            "io/netty/handler/codec/http2/Http2CodecUtil.class", "io/netty/handler/codec/quic/QuicChannel.class",
+            "io/prometheus/metrics/expositionformats/PrometheusProtobufWriter.class");
+        // the shade plugin's filters in pom.xml
+        assertThat(entries).noneMatch(e -> e.startsWith("io/netty/handler/codec/http3/")
+            || e.startsWith("io/netty/handler/codec/spdy/") || e.startsWith("io/netty/handler/codec/rtsp/")
+            || e.startsWith("io/vertx/core/http/impl/http3/") || e.startsWith("io/prometheus/metrics/shaded/")
+            || e.startsWith("io/prometheus/metrics/expositionformats/internal/")
+            || e.startsWith("META-INF/maven/") || e.startsWith("META-INF/native-image/"));
+    }
 
     /** Polls until the path answers 200 and returns the body. */
     private static String awaitStatus(int port, String path, Process process, Path out) throws Exception {

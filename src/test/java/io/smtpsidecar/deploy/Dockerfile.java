@@ -12,10 +12,11 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The subset of Dockerfile syntax this repository uses: stages, instructions with {@code \} continuations,
- * comments, and exec-form (JSON) ENTRYPOINT/CMD. Enough to check the file without a Docker engine.
+ * The subset of Dockerfile syntax this repository uses: build arguments declared before the first FROM (their
+ * defaults substituted into FROM), stages, instructions with {@code \} continuations, comments, and exec-form
+ * (JSON) ENTRYPOINT/CMD. Enough to check the file without a Docker engine.
  */
-record Dockerfile(List<Stage> stages) {
+record Dockerfile(Map<String, String> args, List<Stage> stages) {
 
     record Instruction(String keyword, String args) {
         /**
@@ -43,7 +44,8 @@ record Dockerfile(List<Stage> stages) {
         }
     }
 
-    record Stage(String base, String name, List<Instruction> instructions) {
+    /** {@code base} as written ({@code ${JDK_IMAGE}}); {@link #baseDefault} with the arguments' defaults. */
+    record Stage(String base, String baseDefault, String name, List<Instruction> instructions) {
         List<Instruction> all(String keyword) {
             return instructions.stream().filter(i -> i.keyword().equals(keyword)).toList();
         }
@@ -56,6 +58,7 @@ record Dockerfile(List<Stage> stages) {
     }
 
     static Dockerfile parse(Path file) throws IOException {
+        Map<String, String> args = new LinkedHashMap<>();
         List<Stage> stages = new ArrayList<>();
         List<Instruction> current = null;
         StringBuilder pending = new StringBuilder();
@@ -72,19 +75,26 @@ record Dockerfile(List<Stage> stages) {
             pending.setLength(0);
             int space = text.indexOf(' ');
             String keyword = (space < 0 ? text : text.substring(0, space)).toUpperCase(Locale.ROOT);
-            String args = space < 0 ? "" : text.substring(space + 1).strip();
+            String rest = space < 0 ? "" : text.substring(space + 1).strip();
             if (keyword.equals("FROM")) {
-                String[] parts = args.split("\\s+");
+                String[] parts = rest.split("\\s+");
                 String name = parts.length == 3 && parts[1].equalsIgnoreCase("AS") ? parts[2] : null;
                 current = new ArrayList<>();
-                stages.add(new Stage(parts[0], name, current));
+                String base = parts[0];
+                for (Map.Entry<String, String> arg : args.entrySet()) {
+                    base = base.replace("${" + arg.getKey() + "}", arg.getValue());
+                }
+                stages.add(new Stage(parts[0], base, name, current));
+            } else if (current == null && keyword.equals("ARG")) {
+                String[] kv = rest.split("=", 2);
+                args.put(kv[0], kv.length == 2 ? kv[1] : "");
             } else if (current == null) {
                 throw new AssertionError(file + ": " + keyword + " before FROM");
             } else {
-                current.add(new Instruction(keyword, args));
+                current.add(new Instruction(keyword, rest));
             }
         }
-        return new Dockerfile(List.copyOf(stages));
+        return new Dockerfile(Map.copyOf(args), List.copyOf(stages));
     }
 
     Stage stage(String name) {
@@ -92,19 +102,32 @@ record Dockerfile(List<Stage> stages) {
             .orElseThrow(() -> new AssertionError("no stage " + name));
     }
 
-    /** {@code COPY --from=<first stage> <source> <destination>} of the runtime stage, as {source, destination}. */
-    String[] copyFromBuildStage() {
-        String from = "--from=" + stages.get(0).name() + " ";
-        String args = runtime().all("COPY").stream()
+    /** The {@code COPY --from=<stage> <source> <destination>} instructions of a stage, each as {source, destination}. */
+    static List<String[]> copiesFrom(Stage stage, String from) {
+        String option = "--from=" + from + " ";
+        return stage.all("COPY").stream()
             .map(Instruction::args)
-            .filter(a -> a.startsWith(from))
-            .findFirst()
-            .orElseThrow(() -> new AssertionError("the runtime stage copies nothing from the build stage"));
-        String[] parts = args.substring(from.length()).strip().split("\\s+");
-        if (parts.length != 2) {
-            throw new AssertionError("COPY " + args + ": expected one source and one destination");
+            .filter(a -> a.startsWith(option))
+            .map(a -> {
+                String[] parts = a.substring(option.length()).strip().split("\\s+");
+                if (parts.length != 2) {
+                    throw new AssertionError("COPY " + a + ": expected one source and one destination");
+                }
+                return parts;
+            })
+            .toList();
+    }
+
+    /** The RUN that trains the AOT cache (it runs scripts/aot-train.sh) and the stage it is in. */
+    Map.Entry<Stage, Instruction> training() {
+        for (Stage stage : stages) {
+            for (Instruction run : stage.all("RUN")) {
+                if (run.args().contains("aot-train.sh")) {
+                    return Map.entry(stage, run);
+                }
+            }
         }
-        return parts;
+        throw new AssertionError("no RUN trains the AOT cache");
     }
 
     /** The {@code --mount=type=bind,source=...,target=...} option of a RUN as a map. */
