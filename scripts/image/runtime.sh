@@ -7,9 +7,11 @@
 #   scripts/image/runtime.sh JAR ROOT
 #
 # Modules: what jdeps finds in the jar (the shaded jar drops Micrometer's binders for databases and Log4j2, which
-# would add java.sql and java.desktop), less two that only code the sidecar never runs needs:
+# would add java.sql and java.desktop), less three that only code the sidecar never runs needs:
 #   java.desktop   snakeyaml's JavaBeans introspection (the sidecar reads and prints YAML as maps and lists): 15 MB
 #   java.compiler  Vert.x's compiling class loader for verticles given as .java sources
+#   java.xml       logback's XML configuration (the sidecar configures logback in code, logging/LogConfigurator):
+#                  4 MB of modules, and its parser's classes in the AOT cache
 # plus jdk.crypto.ec (elliptic-curve TLS for tls.provider jdk; its classes live in java.base since JDK 22, the
 # module is kept for older runtimes) and jdk.jfr stays (Netty's buffer allocator registers JFR events).
 set -euo pipefail
@@ -19,10 +21,9 @@ JDK=$(dirname "$(dirname "$(readlink -f "$(command -v jlink)")")")
 FEATURE=$("$JDK/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
 
 # --list-deps, not --print-module-deps: the minimal list leaves out what a listed module requires transitively
-# (java.desktop brings java.xml, which logback's configuration needs)
 deps=$("$JDK/bin/jdeps" --multi-release "$FEATURE" --ignore-missing-deps --list-deps "$JAR" \
   | awk '$1 ~ /^(java|jdk)\.[a-z.]+$/ { print $1 }')
-modules=$(printf '%s\n' $deps jdk.crypto.ec | grep -vxE 'java\.desktop|java\.compiler' | sort -u | paste -sd, -)
+modules=$(printf '%s\n' $deps jdk.crypto.ec | grep -vxE 'java\.desktop|java\.compiler|java\.xml' | sort -u | paste -sd, -)
 "$JDK/bin/java" --list-modules | grep -q '^jdk\.crypto\.ec@' || modules=${modules/,jdk.crypto.ec/}
 echo "runtime.sh: jlink $modules"
 "$JDK/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --compress=zip-9 \

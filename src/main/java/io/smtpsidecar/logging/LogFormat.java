@@ -11,7 +11,7 @@ import java.util.Iterator;
 import java.util.List;
 import org.slf4j.LoggerFactory;
 
-/** Switches every console appender of logback.xml to {@link JsonLineLayout} ({@code log.format: json}). */
+/** Switches every console appender ({@link LogConfigurator}'s) to {@link JsonLineLayout} ({@code log.format: json}). */
 public final class LogFormat {
     private LogFormat() {
     }
