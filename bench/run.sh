@@ -219,28 +219,31 @@ EOF
   wait_port "$HA_TCP" haproxy; wait_port "$HA_NGINX" haproxy; wait_port "$HA_SIDECAR" haproxy
 }
 
-start_nginx() {
-  mkdir -p "$SCRATCH/nginx/logs"
-  cat > "$SCRATCH/nginx/nginx.conf" <<EOF
+# DIR/nginx.conf: nginx's mail proxy on LISTEN (the rest of its listen line), taking each session's upstream from
+# its own auth_http location on port AUTH, with MAIL_EXTRA lines in the mail block (the TLS pair's certificate)
+write_nginx_conf() {
+  local dir=$1 auth=$2 listen=$3 real_ip=$4 mail_extra=$5
+  mkdir -p "$dir/logs"
+  cat > "$dir/nginx.conf" <<EOF
 load_module /usr/lib/nginx/modules/ngx_mail_module.so;
 daemon off;
 master_process on;
 worker_processes $WORKERS;
 worker_rlimit_nofile $FD_LIMIT;
-pid $SCRATCH/nginx/nginx.pid;
-error_log $SCRATCH/nginx/logs/error.log error;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log error;
 events {
     worker_connections 16384;
 }
 http {
     access_log off;
-    client_body_temp_path $SCRATCH/nginx/body;
-    proxy_temp_path $SCRATCH/nginx/proxy;
-    fastcgi_temp_path $SCRATCH/nginx/fastcgi;
-    uwsgi_temp_path $SCRATCH/nginx/uwsgi;
-    scgi_temp_path $SCRATCH/nginx/scgi;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
     server {
-        listen 127.0.0.1:$AUTH;
+        listen 127.0.0.1:$auth;
         location = /auth {
             add_header Auth-Status OK;
             add_header Auth-Server 127.0.0.1;
@@ -251,20 +254,31 @@ http {
 }
 mail {
     server_name nginx.bench.test;
-    auth_http 127.0.0.1:$AUTH/auth;
+    auth_http 127.0.0.1:$auth/auth;
     xclient on;
     smtp_auth none;
+$mail_extra
     server {
-        listen 127.0.0.1:$NGINX proxy_protocol backlog=4096;   # as the others: somaxconn (nginx's default is 511)
+        listen $listen;
         protocol smtp;
-        set_real_ip_from 127.0.0.1;
+        set_real_ip_from $real_ip;
         timeout 60s;
     }
 }
 EOF
-  nginx -p "$SCRATCH/nginx" -e "$SCRATCH/nginx/logs/error.log" -c "$SCRATCH/nginx/nginx.conf" \
-    > "$SCRATCH/nginx/logs/stdout.log" 2>&1 &
-  PID[nginx]=$!
+}
+
+# starts the nginx of DIR as PID[NAME]
+run_nginx() {
+  local name=$1 dir=$2
+  nginx -p "$dir" -e "$dir/logs/error.log" -c "$dir/nginx.conf" > "$dir/logs/stdout.log" 2>&1 &
+  PID[$name]=$!
+}
+
+start_nginx() {
+  # backlog as the others: somaxconn (nginx's default is 511)
+  write_nginx_conf "$SCRATCH/nginx" "$AUTH" "127.0.0.1:$NGINX proxy_protocol backlog=4096" 127.0.0.1 ""
+  run_nginx nginx "$SCRATCH/nginx"
   wait_port "$NGINX" nginx; wait_port "$AUTH" nginx
 }
 
@@ -290,54 +304,12 @@ make_certificate() {   # one ECDSA P-256 pair, self-signed, for both servers; th
 }
 
 start_nginx_tls() {
-  mkdir -p "$SCRATCH/nginx-tls/logs"
-  cat > "$SCRATCH/nginx-tls/nginx.conf" <<EOF
-load_module /usr/lib/nginx/modules/ngx_mail_module.so;
-daemon off;
-master_process on;
-worker_processes $WORKERS;
-worker_rlimit_nofile $FD_LIMIT;
-pid $SCRATCH/nginx-tls/nginx.pid;
-error_log $SCRATCH/nginx-tls/logs/error.log error;
-events {
-    worker_connections 16384;
-}
-http {
-    access_log off;
-    client_body_temp_path $SCRATCH/nginx-tls/body;
-    proxy_temp_path $SCRATCH/nginx-tls/proxy;
-    fastcgi_temp_path $SCRATCH/nginx-tls/fastcgi;
-    uwsgi_temp_path $SCRATCH/nginx-tls/uwsgi;
-    scgi_temp_path $SCRATCH/nginx-tls/scgi;
-    server {
-        listen 127.0.0.1:$AUTH_TLS;
-        location = /auth {
-            add_header Auth-Status OK;
-            add_header Auth-Server 127.0.0.1;
-            add_header Auth-Port $SINK;
-            return 204;
-        }
-    }
-}
-mail {
-    server_name nginx.bench.test;
-    auth_http 127.0.0.1:$AUTH_TLS/auth;
-    xclient on;
-    smtp_auth none;
-    ssl_certificate $SCRATCH/tls.crt;
+  # implicit TLS after the PROXY header; the real IPs are the load tool's sources, which send the header themselves
+  write_nginx_conf "$SCRATCH/nginx-tls" "$AUTH_TLS" "127.0.0.1:$NGINX_TLS ssl proxy_protocol backlog=4096" \
+    127.0.0.0/8 "    ssl_certificate $SCRATCH/tls.crt;
     ssl_certificate_key $SCRATCH/tls.key;
-    ssl_protocols TLSv1.3;
-    server {
-        listen 127.0.0.1:$NGINX_TLS ssl proxy_protocol backlog=4096;   # implicit TLS after the PROXY header
-        protocol smtp;
-        set_real_ip_from 127.0.0.0/8;   # the load tool's sources, which send the header themselves
-        timeout 60s;
-    }
-}
-EOF
-  nginx -p "$SCRATCH/nginx-tls" -e "$SCRATCH/nginx-tls/logs/error.log" -c "$SCRATCH/nginx-tls/nginx.conf" \
-    > "$SCRATCH/nginx-tls/logs/stdout.log" 2>&1 &
-  PID[nginx_tls]=$!
+    ssl_protocols TLSv1.3;"
+  run_nginx nginx_tls "$SCRATCH/nginx-tls"
   wait_port "$NGINX_TLS" nginx-tls; wait_port "$AUTH_TLS" nginx-tls
 }
 
