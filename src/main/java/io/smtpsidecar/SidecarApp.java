@@ -255,10 +255,11 @@ public final class SidecarApp {
             if (!old.host().equals(now.host()) || old.port() != now.port()) {
                 changed.add(ConfigKeys.LISTENERS + "." + old.name() + " address");
             }
-            if (!old.tls().mode().equals(now.tls().mode()) || !Objects.equals(old.tls().certificate(),
-                now.tls().certificate()) || !Objects.equals(old.tls().key(), now.tls().key())) {
-                changed.add(ConfigKeys.LISTENERS + "." + old.name() + " tls");
-            }
+            // per-listener keys that need a restart, by section (tls: the mode, the files, the provider)
+            ConfigKeys.ALL.stream().filter(k -> k.restart() && k.perListener())
+                .filter(k -> !Objects.equals(old.values().get(k), now.values().get(k)))
+                .map(ConfigKey::section).distinct()
+                .forEach(section -> changed.add(ConfigKeys.LISTENERS + "." + old.name() + " " + section));
         }
         return changed;
     }

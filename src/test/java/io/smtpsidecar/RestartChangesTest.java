@@ -37,6 +37,8 @@ class RestartChangesTest {
         assertThat(SidecarApp.restartChanges(read(BASE), read(BASE.replace("{name: smtp, port: 2525}",
             "{name: smtp, port: 2525, tls: {mode: passthrough}, backend: {handshake: proxy-v2}}"))))
             .containsExactly("listeners.smtp tls");
+        assertThat(SidecarApp.restartChanges(read(BASE), read(BASE.replace("{name: smtp, port: 2525}",
+            "{name: smtp, port: 2525, tls: {provider: jdk}}")))).containsExactly("listeners.smtp tls");
         // the top-level tls.mode is a restart key of its own, and reaches the listeners that inherit it
         assertThat(SidecarApp.restartChanges(read("listen: {port: 2525}\n"),
             read("listen: {port: 2525}\ntls: {mode: passthrough}\nbackend: {handshake: proxy-v1}\n")))

@@ -30,6 +30,13 @@ public final class ConfigValues {
         return new ConfigValues(copy);
     }
 
+    /** These values with every key {@code over} has replaced by its value (a listener's own over the top level). */
+    public ConfigValues overriddenBy(ConfigValues over) {
+        Map<ConfigKey<?>, Object> copy = new LinkedHashMap<>(values);
+        copy.putAll(over.values);
+        return new ConfigValues(copy);
+    }
+
     /** The same values without {@code key}. */
     public ConfigValues without(ConfigKey<?> key) {
         Map<ConfigKey<?>, Object> copy = new LinkedHashMap<>(values);

@@ -63,9 +63,14 @@ public record SidecarConfig(ConfigValues values, List<Listener> listeners, Liste
         return singlePortForm() ? ConfigKeys.LISTEN_PORT.path() : ConfigKeys.LISTENERS + "[" + index + "].port";
     }
 
-    /** The listener named {@code name}, or null. */
+    /** The listener named {@code name}, or null. Called per accepted connection: a loop over a few, no stream. */
     public Listener listener(String name) {
-        return listeners.stream().filter(l -> l.name().equals(name)).findFirst().orElse(null);
+        for (Listener l : listeners) {
+            if (l.name().equals(name)) {
+                return l;
+            }
+        }
+        return null;
     }
 
     /**
@@ -119,24 +124,15 @@ public record SidecarConfig(ConfigValues values, List<Listener> listeners, Liste
      * A port the sidecar accepts SMTP on, with its effective settings (its own, else the top level's).
      *
      * @param name a lower-case word: the {@code listener} metric label and the JSON log field
+     * @param values every key as this listener has it (its own, else the top level's)
      */
     public record Listener(String name, String host, int port, Tls tls, Proxy proxy, Backend backend, Smtp smtp,
-                           Limits limits, ListenerSpec spec) {
+                           Limits limits, ListenerSpec spec, ConfigValues values) {
         static Listener of(ListenerSpec spec, ConfigValues top) {
-            ConfigValues v = top;
-            for (ConfigKey<?> key : ConfigKeys.ALL) {
-                if (spec.settings().has(key)) {
-                    v = copy(v, key, spec.settings());
-                }
-            }
+            ConfigValues v = top.overriddenBy(spec.settings());
             String host = spec.host() != null ? spec.host() : top.get(ConfigKeys.LISTEN_HOST);
             return new Listener(spec.name(), host, spec.port(), Tls.of(v), Proxy.of(v), Backend.of(v), Smtp.of(v),
-                Limits.of(v), spec);
-        }
-
-        /** The same listener with other PROXY settings (tests and the demo). */
-        public Listener withProxy(Proxy other) {
-            return new Listener(name, host, port, tls, other, backend, smtp, limits, spec);
+                Limits.of(v), spec, v);
         }
     }
 
@@ -176,10 +172,6 @@ public record SidecarConfig(ConfigValues values, List<Listener> listeners, Liste
                 v.get(ConfigKeys.REJECT_OWN_ADDRESS));
         }
 
-        /** The same settings with another list of required hosts. */
-        public Proxy withRequiredHosts(HostList hosts) {
-            return new Proxy(hosts, headerTimeout, maxHeaderBytes, rejectSources, rejectOwnAddress);
-        }
     }
 
     /**
@@ -195,11 +187,6 @@ public record SidecarConfig(ConfigValues values, List<Listener> listeners, Liste
                 v.get(ConfigKeys.BACKEND_WARM_MAX_IDLE));
         }
 
-        /** The same backend at another address (the demo points the sidecar at its own). */
-        public Backend at(String otherHost, int otherPort) {
-            return new Backend(otherHost, otherPort, connectTimeout, greetingTimeout, handshake, warmConnections,
-                warmMaxIdle);
-        }
     }
 
     /** How the real client's identity is handed to the backend. */
